@@ -1,0 +1,131 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "exitcode.h"
+#include "lineio.h"
+#include "sig.h"
+#include "tm.h"
+
+struct cli_common cli = { false, false, NULL, LR_DEFAULT_MAX_LINE };
+
+void cli_init(const char *argv0)
+{
+	diag_init(argv0);
+	if (sig_init() < 0)
+		diag_warn("cannot set up signal handling");
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	if (fmt) {
+		char m[1024];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(m, sizeof m, fmt, ap);
+		va_end(ap);
+		diag_err("%s", m);
+	}
+	diag_err("try '%s --help'", diag_prog());
+	return RN_EXIT_USAGE;
+}
+
+int cli_opt(int c, const char *arg, const char *help)
+{
+	switch (c) {
+	case 'h':
+		fputs(help, stdout);
+		fflush(stdout);
+		return RN_EXIT_OK;
+	case 'V':
+		printf("%s (runnel) %s\n", diag_prog(), RUNNEL_VERSION);
+		fflush(stdout);
+		return RN_EXIT_OK;
+	case 'q':
+		diag_set_level(DIAG_QUIET);
+		return CLI_CONTINUE;
+	case 'v':
+		diag_set_level(DIAG_VERBOSE);
+		return CLI_CONTINUE;
+	case 'u':
+		cli.unbuffered = true;
+		return CLI_CONTINUE;
+	case CLI_OPT_REJECT:
+		cli.reject = arg;
+		return CLI_CONTINUE;
+	case CLI_OPT_STRICT:
+		cli.strict = true;
+		return CLI_CONTINUE;
+	case CLI_OPT_MAX_LINE:
+		if (!cli_parse_size(arg, &cli.max_line) || !cli.max_line)
+			return cli_usage("--max-line: not a size: %s", arg);
+		return CLI_CONTINUE;
+	default:
+		return cli_usage(NULL);
+	}
+}
+
+bool cli_parse_size(const char *s, size_t *out)
+{
+	char *e;
+	if (!*s || *s == '-')
+		return false;
+	unsigned long long v = strtoull(s, &e, 10);
+	if (e == s)
+		return false;
+	unsigned long long mul = 1;
+	if (*e == 'k' || *e == 'K')
+		mul = 1024, e++;
+	else if (*e == 'm' || *e == 'M')
+		mul = 1024 * 1024, e++;
+	else if (*e == 'g' || *e == 'G')
+		mul = 1024ULL * 1024 * 1024, e++;
+	if (*e == 'i' || *e == 'B')
+		e++;
+	if (*e == 'B')
+		e++;
+	if (*e)
+		return false;
+	*out = (size_t)(v * mul);
+	return true;
+}
+
+bool cli_parse_count(const char *s, long long *out)
+{
+	char *e;
+	if (!*s || *s == '-')
+		return false;
+	long long v = strtoll(s, &e, 10);
+	if (*e || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_rate(const char *s, double *per_sec)
+{
+	char *e;
+	double v = strtod(s, &e);
+	if (e == s || !(v > 0))
+		return false;
+	if (!*e) {
+		*per_sec = v;
+		return true;
+	}
+	if (*e != '/')
+		return false;
+	int64_t unit;
+	const char *u = e + 1;
+	char tmp[32];
+	if (*u >= '0' && *u <= '9')
+		return tm_parse_duration(u, &unit, false) && unit > 0 ? (*per_sec = v * 1000.0 / (double)unit, true) : false;
+	snprintf(tmp, sizeof tmp, "1%s", u);
+	if (!tm_parse_duration(tmp, &unit, false) || unit <= 0)
+		return false;
+	*per_sec = v * 1000.0 / (double)unit;
+	return true;
+}
