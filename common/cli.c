@@ -1,6 +1,9 @@
 #include "cli.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +75,11 @@ int cli_opt(int c, const char *arg, const char *help)
 bool cli_parse_size(const char *s, size_t *out)
 {
 	char *e;
-	if (!*s || *s == '-')
+	if (*s < '0' || *s > '9')
 		return false;
+	errno = 0;
 	unsigned long long v = strtoull(s, &e, 10);
-	if (e == s)
+	if (errno)
 		return false;
 	unsigned long long mul = 1;
 	if (*e == 'k' || *e == 'K')
@@ -84,11 +88,11 @@ bool cli_parse_size(const char *s, size_t *out)
 		mul = 1024 * 1024, e++;
 	else if (*e == 'g' || *e == 'G')
 		mul = 1024ULL * 1024 * 1024, e++;
-	if (*e == 'i' || *e == 'B')
-		e++;
-	if (*e == 'B')
-		e++;
-	if (*e)
+	if (mul > 1 && *e == 'i' && e[1] == 'B')
+		e += 2; /* KiB */
+	else if (*e == 'B')
+		e++; /* KB, or B alone */
+	if (*e || v > SIZE_MAX / mul)
 		return false;
 	*out = (size_t)(v * mul);
 	return true;
@@ -97,10 +101,11 @@ bool cli_parse_size(const char *s, size_t *out)
 bool cli_parse_count(const char *s, long long *out)
 {
 	char *e;
-	if (!*s || *s == '-')
+	if (*s < '0' || *s > '9')
 		return false;
+	errno = 0;
 	long long v = strtoll(s, &e, 10);
-	if (*e || v < 0)
+	if (*e || errno)
 		return false;
 	*out = v;
 	return true;
@@ -110,7 +115,7 @@ bool cli_parse_rate(const char *s, double *per_sec)
 {
 	char *e;
 	double v = strtod(s, &e);
-	if (e == s || !(v > 0))
+	if (e == s || !(v > 0) || !isfinite(v))
 		return false;
 	if (!*e) {
 		*per_sec = v;

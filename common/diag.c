@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "b64.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -89,31 +90,63 @@ int diag_reject_open(const char *path)
 	return 0;
 }
 
-void diag_bad(const char *file, uint64_t line, const char *reason, const char *raw,
-	size_t rawlen)
+/* Counts a bad record, shows it unless rate-limited, and starts its reject object. */
+static bool bad_begin(const char *file, uint64_t line, const char *where, const char *reason)
 {
 	nbad++;
 	if (level >= DIAG_NORMAL) {
 		if (nshown < DIAG_BAD_SHOWN) {
-			diag_err("%s:%llu: %s", file, (unsigned long long)line, reason);
+			if (where)
+				diag_err("%s: %s", where, reason);
+			else
+				diag_err("%s:%llu: %s", file, (unsigned long long)line, reason);
 		} else if (nshown == DIAG_BAD_SHOWN) {
 			diag_err("more bad input: further messages suppressed (counted in the summary)");
 		}
 		nshown++;
 	}
-	if (have_reject) {
+	if (have_reject)
+		buf_addc(out_buf(&reject), '{');
+	return have_reject;
+}
+
+static void bad_end(const char *reason, const char *raw, size_t rawlen)
+{
+	struct buf *b = out_buf(&reject);
+	jw_keyz(b, "error");
+	jw_strz(b, reason);
+	jw_keyz(b, "input");
+	jw_str(b, raw, rawlen);
+	/* invalid UTF-8 shows as U+FFFD in "input"; the exact bytes travel alongside */
+	if (json_utf8_valid(raw, rawlen) != rawlen) {
+		jw_keyz(b, "input_base64");
+		buf_addc(b, '"');
+		b64_encode(b, raw, rawlen);
+		buf_addc(b, '"');
+	}
+	buf_addc(b, '}');
+	out_end_record(&reject);
+}
+
+void diag_bad_at(const char *where, const char *fields, const char *reason,
+	const char *raw, size_t rawlen)
+{
+	if (bad_begin(NULL, 0, where, reason)) {
+		buf_adds(out_buf(&reject), fields);
+		bad_end(reason, raw, rawlen);
+	}
+}
+
+void diag_bad(const char *file, uint64_t line, const char *reason, const char *raw,
+	size_t rawlen)
+{
+	if (bad_begin(file, line, NULL, reason)) {
 		struct buf *b = out_buf(&reject);
-		buf_addc(b, '{');
 		jw_keyz(b, "line");
 		jw_i64(b, (int64_t)line);
 		jw_keyz(b, "file");
 		jw_strz(b, file);
-		jw_keyz(b, "error");
-		jw_strz(b, reason);
-		jw_keyz(b, "input");
-		jw_str(b, raw, rawlen);
-		buf_addc(b, '}');
-		out_end_record(&reject);
+		bad_end(reason, raw, rawlen);
 	}
 }
 

@@ -27,9 +27,15 @@ void diag_info(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* o
 int diag_reject_open(const char *path);
 
 /* A bad input line: counted, `prog: FILE:LINE: reason` (rate-limited), and written to
-   the reject file as {"line":N,"file":F,"error":E,"input":RAW}. */
+   the reject file as {"line":N,"file":F,"error":E,"input":RAW}, plus
+   "input_base64" with the exact bytes when RAW is not valid UTF-8. */
 void diag_bad(const char *file, uint64_t line, const char *reason, const char *raw,
 	size_t rawlen);
+/* A bad input record located other than by file and line, e.g. a Kafka message:
+   `prog: WHERE: reason`; in the reject file the pre-rendered JSON members `fields`
+   (such as "topic":"t","partition":0,"offset":5) stand in place of line and file. */
+void diag_bad_at(const char *where, const char *fields, const char *reason,
+	const char *raw, size_t rawlen);
 uint64_t diag_bad_count(void);
 
 /* Flushes the reject file and says how many messages were not shown; -1 if the reject

@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static inline const char *skip_ws(const char *p, const char *end)
 {
@@ -92,12 +95,38 @@ static int hex4(const char *p)
 	return v;
 }
 
+#define ONES8 0x0101010101010101ULL
+#define HIGH8 0x8080808080808080ULL
+
+/* Nonzero when one of the 8 bytes in w is '"', '\\', a control character or >= 0x80:
+   the string scanner then looks at bytes one by one. */
+static inline uint64_t special8(const unsigned char *p)
+{
+	uint64_t w, q, b;
+	memcpy(&w, p, 8);
+	q = w ^ (ONES8 * '"');
+	b = w ^ (ONES8 * '\\');
+	return (((q - ONES8) & ~q) | ((b - ONES8) & ~b) | ((w - ONES8 * 0x20) & ~w) | w) & HIGH8;
+}
+
 /* p points after the opening quote; returns pointer after the closing quote or NULL. */
-static const char *scan_string(const char *base, const char *p, const char *end,
-	struct json_err *err)
+static __attribute__((noinline)) const char *scan_string_slow(const char *base, const char *p,
+	const char *end, struct json_err *err, bool *esc)
 {
 	const unsigned char *u = (const unsigned char *)p, *e = (const unsigned char *)end;
 	for (;;) {
+		while (e - u >= 8) {
+			uint64_t m = special8(u);
+			if (!m) {
+				u += 8;
+				continue;
+			}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the lowest flagged byte is exact: borrows only run upwards */
+			u += __builtin_ctzll(m) >> 3;
+#endif
+			break;
+		}
 		while (u < e && *u >= 0x20 && *u != '"' && *u != '\\' && *u < 0x80)
 			u++;
 		if (u >= e) {
@@ -107,6 +136,8 @@ static const char *scan_string(const char *base, const char *p, const char *end,
 		if (*u == '"')
 			return (const char *)u + 1;
 		if (*u == '\\') {
+			if (esc)
+				*esc = true;
 			if (u + 1 >= e) {
 				fail(err, base, (const char *)u, "unterminated string");
 				return NULL;
@@ -164,6 +195,44 @@ static const char *scan_string(const char *base, const char *p, const char *end,
 	}
 }
 
+/* The common case inline: a short string of plain ASCII closed within a few words. */
+static inline const char *scan_string(const char *base, const char *p, const char *end,
+	struct json_err *err, bool *esc)
+{
+#if defined(__SSE2__)
+	const unsigned char *u = (const unsigned char *)p, *e = (const unsigned char *)end;
+	while (e - u >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
+		/* signed: bytes >= 0x80 are negative, so one compare finds them and controls */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits) {
+			u += __builtin_ctz(bits);
+			if (*u == '"')
+				return (const char *)u + 1;
+			break;
+		}
+		u += 16;
+	}
+	p = (const char *)u;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const unsigned char *u = (const unsigned char *)p, *e = (const unsigned char *)end;
+	while (e - u >= 8) {
+		uint64_t m = special8(u);
+		if (m) {
+			u += __builtin_ctzll(m) >> 3;
+			if (*u == '"')
+				return (const char *)u + 1;
+			break;
+		}
+		u += 8;
+	}
+	p = (const char *)u;
+#endif
+	return scan_string_slow(base, p, end, err, esc);
+}
+
 static const char *scan_number(const char *base, const char *p, const char *end,
 	struct json_err *err)
 {
@@ -210,10 +279,10 @@ static bool scan_value(const char *base, const char **pp, const char *end,
 		return fail(err, base, p, "unexpected end of input");
 	switch (*p) {
 	case '"':
-		p = scan_string(base, p + 1, end, err);
+		p = scan_string(base, p + 1, end, err, NULL);
 		if (!p)
 			return false;
-		out->type = JSON_STRING;
+		out->type = JV_STRING;
 		break;
 	case '{':
 	case '[': {
@@ -231,7 +300,7 @@ static bool scan_value(const char *base, const char **pp, const char *end,
 					p = skip_ws(p, end);
 					if (p >= end || *p != '"')
 						return fail(err, base, p, "expected string key");
-					p = scan_string(base, p + 1, end, err);
+					p = scan_string(base, p + 1, end, err, NULL);
 					if (!p)
 						return false;
 					p = skip_ws(p, end);
@@ -253,33 +322,33 @@ static bool scan_value(const char *base, const char **pp, const char *end,
 				return fail(err, base, p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 			}
 		}
-		out->type = obj ? JSON_OBJECT : JSON_ARRAY;
+		out->type = obj ? JV_OBJECT : JV_ARRAY;
 		break;
 	}
 	case 't':
 		if (end - p < 4 || memcmp(p, "true", 4))
 			return fail(err, base, p, "invalid literal");
 		p += 4;
-		out->type = JSON_TRUE;
+		out->type = JV_TRUE;
 		break;
 	case 'f':
 		if (end - p < 5 || memcmp(p, "false", 5))
 			return fail(err, base, p, "invalid literal");
 		p += 5;
-		out->type = JSON_FALSE;
+		out->type = JV_FALSE;
 		break;
 	case 'n':
 		if (end - p < 4 || memcmp(p, "null", 4))
 			return fail(err, base, p, "invalid literal");
 		p += 4;
-		out->type = JSON_NULL;
+		out->type = JV_NULL;
 		break;
 	default:
 		if (*p == '-' || (*p >= '0' && *p <= '9')) {
 			p = scan_number(base, p, end, err);
 			if (!p)
 				return false;
-			out->type = JSON_NUMBER;
+			out->type = JV_NUMBER;
 			break;
 		}
 		return fail(err, base, p, "unexpected character");
@@ -294,6 +363,22 @@ bool json_scan(const char **pp, const char *end, struct json_val *out, struct js
 	int depth)
 {
 	return scan_value(*pp, pp, end, out, err, depth);
+}
+
+bool json_scan_key(const char **pp, const char *end, struct json_val *out, bool *esc,
+	struct json_err *err)
+{
+	const char *p = *pp, *q;
+	if (p >= end || *p != '"')
+		return fail(err, *pp, p, "expected string key");
+	q = scan_string(*pp, p + 1, end, err, esc);
+	if (!q)
+		return false;
+	out->p = p;
+	out->len = (size_t)(q - p);
+	out->type = JV_STRING;
+	*pp = q;
+	return true;
 }
 
 bool json_check(const char *p, size_t n, struct json_val *out, struct json_err *err)
@@ -326,12 +411,12 @@ static const char *skip_value(const char *p, struct json_val *v)
 	switch (*p) {
 	case '"':
 		p = skip_string(p);
-		v->type = JSON_STRING;
+		v->type = JV_STRING;
 		break;
 	case '{':
 	case '[': {
 		int depth = 0;
-		v->type = *p == '{' ? JSON_OBJECT : JSON_ARRAY;
+		v->type = *p == '{' ? JV_OBJECT : JV_ARRAY;
 		do {
 			switch (*p) {
 			case '"':
@@ -350,21 +435,21 @@ static const char *skip_value(const char *p, struct json_val *v)
 	}
 	case 't':
 		p += 4;
-		v->type = JSON_TRUE;
+		v->type = JV_TRUE;
 		break;
 	case 'f':
 		p += 5;
-		v->type = JSON_FALSE;
+		v->type = JV_FALSE;
 		break;
 	case 'n':
 		p += 4;
-		v->type = JSON_NULL;
+		v->type = JV_NULL;
 		break;
 	default:
 		while (*p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E' ||
 		       (*p >= '0' && *p <= '9'))
 			p++;
-		v->type = JSON_NUMBER;
+		v->type = JV_NUMBER;
 	}
 	v->p = start;
 	v->len = (size_t)(p - start);
@@ -407,7 +492,7 @@ bool json_obj_next(struct json_iter *it, struct json_val *key, struct json_val *
 
 bool json_obj_get(struct json_val obj, const char *key, size_t klen, struct json_val *out)
 {
-	if (obj.type != JSON_OBJECT)
+	if (obj.type != JV_OBJECT)
 		return false;
 	struct json_iter it;
 	struct json_val k, v;
@@ -423,7 +508,7 @@ bool json_obj_get(struct json_val obj, const char *key, size_t klen, struct json
 
 bool json_arr_at(struct json_val arr, size_t idx, struct json_val *out)
 {
-	if (arr.type != JSON_ARRAY)
+	if (arr.type != JV_ARRAY)
 		return false;
 	struct json_iter it;
 	json_iter_init(&it, arr);
@@ -439,17 +524,17 @@ size_t json_len(struct json_val v)
 	struct json_val k, e;
 	size_t n = 0;
 	switch (v.type) {
-	case JSON_ARRAY:
+	case JV_ARRAY:
 		json_iter_init(&it, v);
 		while (json_arr_next(&it, &e))
 			n++;
 		return n;
-	case JSON_OBJECT:
+	case JV_OBJECT:
 		json_iter_init(&it, v);
 		while (json_obj_next(&it, &k, &e))
 			n++;
 		return n;
-	case JSON_STRING: {
+	case JV_STRING: {
 		struct buf b = BUF_INIT;
 		json_str(v, &b, &n);
 		buf_free(&b);
@@ -522,7 +607,7 @@ void json_str_append(struct buf *b, struct json_val str)
 
 const char *json_str(struct json_val str, struct buf *scratch, size_t *len)
 {
-	if (str.type != JSON_STRING) {
+	if (str.type != JV_STRING) {
 		*len = 0;
 		return "";
 	}
@@ -536,12 +621,14 @@ const char *json_str(struct json_val str, struct buf *scratch, size_t *len)
 	return scratch->p;
 }
 
+/* Escapes only shorten a string, so the raw text decides most cases without decoding;
+   raw text equal to s is a match only if it holds no escape (s has no backslash). */
 bool json_str_eq(struct json_val str, const char *s, size_t n)
 {
-	if (str.type != JSON_STRING)
+	if (str.type != JV_STRING || str.len - 2 < n)
 		return false;
 	if (str.len - 2 == n && !memcmp(str.p + 1, s, n))
-		return true;
+		return !memchr(s, '\\', n);
 	if (!memchr(str.p + 1, '\\', str.len - 2))
 		return false;
 	struct buf b = BUF_INIT;
@@ -553,7 +640,7 @@ bool json_str_eq(struct json_val str, const char *s, size_t n)
 
 bool json_num_f64(struct json_val v, double *out)
 {
-	if (v.type != JSON_NUMBER)
+	if (v.type != JV_NUMBER)
 		return false;
 	char tmp[64];
 	const char *s = v.p;
@@ -572,7 +659,7 @@ bool json_num_f64(struct json_val v, double *out)
 
 bool json_num_i64(struct json_val v, int64_t *out)
 {
-	if (v.type != JSON_NUMBER)
+	if (v.type != JV_NUMBER)
 		return false;
 	const char *p = v.p, *end = v.p + v.len;
 	bool neg = false;
@@ -612,44 +699,86 @@ real: {
 static int type_rank(enum json_type t)
 {
 	switch (t) {
-	case JSON_NONE: return 0;
-	case JSON_NULL: return 1;
-	case JSON_FALSE: return 2;
-	case JSON_TRUE: return 3;
-	case JSON_NUMBER: return 4;
-	case JSON_STRING: return 5;
-	case JSON_ARRAY: return 6;
-	case JSON_OBJECT: return 7;
+	case JV_NONE: return 0;
+	case JV_NULL: return 1;
+	case JV_FALSE: return 2;
+	case JV_TRUE: return 3;
+	case JV_NUMBER: return 4;
+	case JV_STRING: return 5;
+	case JV_ARRAY: return 6;
+	case JV_OBJECT: return 7;
 	}
 	return 0;
 }
 
-/* jq's order: null < false < true < numbers < strings < arrays < objects. */
-int json_compare(struct json_val a, struct json_val b)
+/* Strings by their decoded bytes (so by code point), a prefix first, as jq does. */
+static int str_cmp(struct json_val a, struct json_val b)
+{
+	struct buf s1 = BUF_INIT, s2 = BUF_INIT;
+	size_t n1, n2;
+	const char *p1 = json_str(a, &s1, &n1);
+	const char *p2 = json_str(b, &s2, &n2);
+	int c = memcmp(p1, p2, n1 < n2 ? n1 : n2);
+	if (!c)
+		c = n1 < n2 ? -1 : n1 > n2 ? 1 : 0;
+	buf_free(&s1);
+	buf_free(&s2);
+	return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+struct member {
+	struct json_val k, v;
+	size_t i;
+};
+
+static int member_cmp(const void *x, const void *y)
+{
+	const struct member *a = x, *b = y;
+	int c = str_cmp(a->k, b->k);
+	return c ? c : a->i < b->i ? -1 : 1;
+}
+
+/* The object's effective members (the last of repeated keys) sorted by key. */
+static size_t sorted_members(struct json_val o, struct member **out)
+{
+	struct json_iter it;
+	struct json_val k, v;
+	size_t n = 0, cap = 8, u = 0;
+	struct member *m = xmalloc(cap * sizeof *m);
+	json_iter_init(&it, o);
+	while (json_obj_next(&it, &k, &v)) {
+		if (n == cap)
+			m = xrealloc(m, (cap *= 2) * sizeof *m);
+		m[n] = (struct member){ k, v, n };
+		n++;
+	}
+	qsort(m, n, sizeof *m, member_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 < n && str_cmp(m[i].k, m[i + 1].k) == 0)
+			continue; /* a later member has the same key */
+		m[u++] = m[i];
+	}
+	*out = m;
+	return u;
+}
+
+/* jq's order: null < false < true < numbers < strings < arrays < objects; arrays
+   element by element; objects by their sorted key lists, then values in key order. */
+int json_val_compare(struct json_val a, struct json_val b)
 {
 	int ra = type_rank(a.type), rb = type_rank(b.type);
 	if (ra != rb)
 		return ra < rb ? -1 : 1;
 	switch (a.type) {
-	case JSON_NUMBER: {
+	case JV_NUMBER: {
 		double x, y;
 		json_num_f64(a, &x);
 		json_num_f64(b, &y);
 		return x < y ? -1 : x > y ? 1 : 0;
 	}
-	case JSON_STRING: {
-		struct buf s1 = BUF_INIT, s2 = BUF_INIT;
-		size_t n1, n2;
-		const char *p1 = json_str(a, &s1, &n1);
-		const char *p2 = json_str(b, &s2, &n2);
-		int c = memcmp(p1, p2, n1 < n2 ? n1 : n2);
-		if (!c)
-			c = n1 < n2 ? -1 : n1 > n2 ? 1 : 0;
-		buf_free(&s1);
-		buf_free(&s2);
-		return c < 0 ? -1 : c > 0 ? 1 : 0;
-	}
-	case JSON_ARRAY: {
+	case JV_STRING:
+		return str_cmp(a, b);
+	case JV_ARRAY: {
 		struct json_iter i1, i2;
 		struct json_val e1, e2;
 		json_iter_init(&i1, a);
@@ -658,50 +787,37 @@ int json_compare(struct json_val a, struct json_val b)
 			bool h1 = json_arr_next(&i1, &e1), h2 = json_arr_next(&i2, &e2);
 			if (!h1 || !h2)
 				return h1 == h2 ? 0 : h1 ? 1 : -1;
-			int c = json_compare(e1, e2);
+			int c = json_val_compare(e1, e2);
 			if (c)
 				return c;
 		}
 	}
-	case JSON_OBJECT: {
-		/* Order objects by size then raw text: stable and total, enough for sets. */
-		size_t n1 = json_len(a), n2 = json_len(b);
-		if (n1 != n2)
-			return n1 < n2 ? -1 : 1;
-		if (json_equal(a, b))
+	case JV_OBJECT: {
+		if (a.len == b.len && !memcmp(a.p, b.p, a.len))
 			return 0;
-		int c = memcmp(a.p, b.p, a.len < b.len ? a.len : b.len);
-		if (!c)
-			c = a.len < b.len ? -1 : 1;
-		return c < 0 ? -1 : 1;
+		struct member *m1, *m2;
+		size_t n1 = sorted_members(a, &m1), n2 = sorted_members(b, &m2);
+		int c = 0;
+		for (size_t i = 0; !c && i < n1 && i < n2; i++)
+			c = str_cmp(m1[i].k, m2[i].k);
+		if (!c && n1 != n2)
+			c = n1 < n2 ? -1 : 1;
+		for (size_t i = 0; !c && i < n1; i++)
+			c = json_val_compare(m1[i].v, m2[i].v);
+		free(m1);
+		free(m2);
+		return c;
 	}
 	default:
 		return 0;
 	}
 }
 
-bool json_equal(struct json_val a, struct json_val b)
+bool json_val_equal(struct json_val a, struct json_val b)
 {
 	if (a.type != b.type)
 		return false;
-	if (a.type == JSON_OBJECT) {
-		if (json_len(a) != json_len(b))
-			return false;
-		struct json_iter it;
-		struct json_val k, v, w;
-		struct buf kb = BUF_INIT;
-		json_iter_init(&it, a);
-		bool eq = true;
-		while (eq && json_obj_next(&it, &k, &v)) {
-			size_t kn;
-			const char *ks = json_str(k, &kb, &kn);
-			struct json_val av;
-			/* duplicate keys: compare the effective (last) values */
-			json_obj_get(a, ks, kn, &av);
-			eq = json_obj_get(b, ks, kn, &w) && json_equal(av, w);
-		}
-		buf_free(&kb);
-		return eq;
-	}
-	return json_compare(a, b) == 0;
+	if (a.type == JV_NONE || (a.len == b.len && !memcmp(a.p, b.p, a.len)))
+		return true;
+	return json_val_compare(a, b) == 0;
 }

@@ -8,18 +8,20 @@
 #include "buf.h"
 
 /*
- * Zero-copy JSON views. A json_val is a slice of a buffer that json_check (or
+ * Zero-copy JSON views. Names avoid jansson's (JSON_OBJECT, json_equal, ...) so a
+ * file may include both headers: our value types are JV_*.
+ * A json_val is a slice of a buffer that json_check (or
  * rec_parse) has already validated, so walking it needs no further checks.
  */
 enum json_type {
-	JSON_NONE = 0, /* absent */
-	JSON_NULL,
-	JSON_FALSE,
-	JSON_TRUE,
-	JSON_NUMBER,
-	JSON_STRING, /* p/len include the quotes */
-	JSON_ARRAY,
-	JSON_OBJECT,
+	JV_NONE = 0, /* absent */
+	JV_NULL,
+	JV_FALSE,
+	JV_TRUE,
+	JV_NUMBER,
+	JV_STRING, /* p/len include the quotes */
+	JV_ARRAY,
+	JV_OBJECT,
 };
 
 struct json_val {
@@ -43,6 +45,11 @@ bool json_check(const char *p, size_t n, struct json_val *out, struct json_err *
 bool json_scan(const char **pp, const char *end, struct json_val *out, struct json_err *err,
 	int depth);
 
+/* Validate one string starting exactly at *pp (an object key); advances *pp. *esc is
+   set to true when the string holds an escape, and left alone otherwise. */
+bool json_scan_key(const char **pp, const char *end, struct json_val *out, bool *esc,
+	struct json_err *err);
+
 /* Iterating a validated array or object. */
 struct json_iter {
 	const char *p;
@@ -56,7 +63,8 @@ bool json_obj_next(struct json_iter *it, struct json_val *key, struct json_val *
 /* Last member named key (jansson and jq keep the last of duplicate keys). */
 bool json_obj_get(struct json_val obj, const char *key, size_t klen, struct json_val *out);
 bool json_arr_at(struct json_val arr, size_t idx, struct json_val *out);
-size_t json_len(struct json_val v); /* elements, members, or decoded string bytes */
+/* Elements, members as written (a repeated key counts each time), or decoded string bytes. */
+size_t json_len(struct json_val v);
 
 /* Does a JSON string (with quotes) equal the raw bytes s[0..n)? Handles escapes. */
 bool json_str_eq(struct json_val str, const char *s, size_t n);
@@ -70,8 +78,12 @@ void json_str_append(struct buf *b, struct json_val str);
 bool json_num_i64(struct json_val v, int64_t *out); /* integral and in range */
 bool json_num_f64(struct json_val v, double *out);
 
-bool json_equal(struct json_val a, struct json_val b); /* semantic equality */
-int json_compare(struct json_val a, struct json_val b); /* total order for sorting */
+/* Semantic equality: json_val_compare() == 0 (numbers as doubles, repeated keys: the
+   last counts, member order does not matter). */
+bool json_val_equal(struct json_val a, struct json_val b);
+/* Total order for sorting, jq's: null < false < true < numbers < strings (by code
+   point) < arrays (element-wise) < objects (sorted key lists, then values by key). */
+int json_val_compare(struct json_val a, struct json_val b);
 
 /* Length of the UTF-8 prefix that is valid; n if all is valid. */
 size_t json_utf8_valid(const char *p, size_t n);

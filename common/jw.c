@@ -1,5 +1,6 @@
 #include "jw.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,12 +91,16 @@ void jw_f64(struct buf *b, double v)
 		return;
 	}
 	if (v == floor(v) && fabs(v) < 1e15) {
+		if (v == 0 && signbit(v))
+			buf_addc(b, '-'); /* -0 reads back as -0, as jq writes it */
 		jw_i64(b, (int64_t)v);
 		return;
 	}
 	char t[32];
 	int n = 0;
-	for (int prec = 15; prec <= 17; prec++) {
+	/* 15 digits are exact for normal doubles, so %.15g is then the shortest form;
+	   subnormals carry fewer digits and may need fewer */
+	for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		n = snprintf(t, sizeof t, "%.*g", prec, v);
 		if (strtod(t, NULL) == v)
 			break;
@@ -128,7 +133,7 @@ void jw_time(struct buf *b, int64_t ms)
 void jw_val(struct buf *b, struct json_val v)
 {
 	const char *p = v.p, *end = v.p + v.len;
-	if (v.type != JSON_OBJECT && v.type != JSON_ARRAY) {
+	if (v.type != JV_OBJECT && v.type != JV_ARRAY) {
 		buf_add(b, v.p, v.len);
 		return;
 	}

@@ -103,7 +103,15 @@ static int fill(struct lr *lr)
 		lr->buf = xrealloc(lr->buf, lr->cap);
 	}
 	for (;;) {
-		if (!wait_input(lr)) {
+		if (lr->nowait) {
+			struct pollfd pf = { lr->fd, POLLIN, 0 };
+			if (sig_stop) {
+				lr->stopped = true;
+				return 0;
+			}
+			if (poll(&pf, 1, 0) == 0)
+				return 2;
+		} else if (!wait_input(lr)) {
 			lr->stopped = true;
 			return 0;
 		}
@@ -126,9 +134,10 @@ static int toolong(struct lr *lr, const char **line, size_t *len)
 	return LR_TOOLONG;
 }
 
-static void start_skip(struct lr *lr)
+/* n: bytes of the over-long line in the buffer (its end may not have come yet). */
+static void start_skip(struct lr *lr, size_t n)
 {
-	lr->prefix_len = lr->tail - lr->head < LR_PREFIX ? lr->tail - lr->head : LR_PREFIX;
+	lr->prefix_len = n < LR_PREFIX ? n : LR_PREFIX;
 	memcpy(lr->prefix, lr->buf + lr->head, lr->prefix_len);
 	lr->skipping = true;
 }
@@ -140,8 +149,13 @@ int lr_next(struct lr *lr, const char **line, size_t *len)
 		if (nl) {
 			size_t end = (size_t)(nl - lr->buf);
 			lr->lineno++;
-			if (!lr->skipping && end - lr->head > lr->max_line)
-				start_skip(lr);
+			if (!lr->skipping) {
+				size_t n = end - lr->head;
+				if (n && lr->buf[end - 1] == '\r')
+					n--; /* a CRLF line may hold max_line bytes too */
+				if (n > lr->max_line)
+					start_skip(lr, n);
+			}
 			if (lr->skipping) {
 				lr->head = lr->scan = end + 1;
 				return toolong(lr, line, len);
@@ -154,8 +168,9 @@ int lr_next(struct lr *lr, const char **line, size_t *len)
 			return LR_LINE;
 		}
 		lr->scan = lr->tail;
-		if (!lr->skipping && lr->tail - lr->head > lr->max_line)
-			start_skip(lr);
+		/* one byte over may still be the CR of a CRLF */
+		if (!lr->skipping && lr->tail - lr->head > lr->max_line + 1)
+			start_skip(lr, lr->tail - lr->head);
 		if (lr->skipping)
 			lr->head = lr->scan = lr->tail = 0;
 		if (lr->eof) {
@@ -175,6 +190,11 @@ int lr_next(struct lr *lr, const char **line, size_t *len)
 				*len = lr->tail - lr->head;
 				if ((*line)[*len - 1] == '\r')
 					(*len)--;
+				if (*len > lr->max_line) {
+					start_skip(lr, *len);
+					lr->head = lr->scan = lr->tail;
+					return toolong(lr, line, len);
+				}
 				lr->head = lr->scan = lr->tail;
 				return LR_LINE;
 			}
@@ -183,6 +203,8 @@ int lr_next(struct lr *lr, const char **line, size_t *len)
 		int r = fill(lr);
 		if (r < 0)
 			return LR_ERR;
+		if (r == 2)
+			return LR_AGAIN;
 		if (r == 0)
 			lr->eof = true;
 	}

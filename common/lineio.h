@@ -10,7 +10,7 @@
  * (no copy), without the newline or a trailing CR; a final line without newline
  * counts. A line longer than max_line is skipped to its end and reported once.
  */
-enum lr_status { LR_ERR = -1, LR_EOF = 0, LR_LINE = 1, LR_TOOLONG = 2 };
+enum lr_status { LR_ERR = -1, LR_EOF = 0, LR_LINE = 1, LR_TOOLONG = 2, LR_AGAIN = 3 };
 
 #define LR_DEFAULT_MAX_LINE (1024 * 1024)
 #define LR_PREFIX 256 /* bytes of an over-long line kept for the reject file */
@@ -23,6 +23,7 @@ struct lr {
 	size_t cap, head, scan, tail;
 	uint64_t lineno;
 	bool eof, skipping, stopped, own_fd;
+	bool nowait; /* lr_next returns LR_AGAIN instead of waiting for input */
 	char prefix[LR_PREFIX];
 	size_t prefix_len;
 	uint64_t discarded; /* bytes of an incomplete line dropped at a stop signal */
@@ -44,7 +45,8 @@ void lr_set_idle(struct lr *lr, void (*idle)(void *), void *ctx);
 void lr_set_tick(struct lr *lr, int tick_ms, void (*tick)(void *), void *ctx);
 
 /* LR_LINE/LR_TOOLONG with *line,*len (for LR_TOOLONG: the line's first bytes),
-   LR_EOF at end of input or after a stop signal, LR_ERR with errno on read error. */
+   LR_EOF at end of input or after a stop signal, LR_ERR with errno on read error,
+   LR_AGAIN (only with nowait set) when no whole line is buffered and none is ready. */
 int lr_next(struct lr *lr, const char **line, size_t *len);
 
 #endif

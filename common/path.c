@@ -46,7 +46,7 @@ bool path_parse(struct path *p, const char *s, const char **err)
 			add_seg(p, NULL, 0, (size_t)idx);
 			q = e + 1;
 		} else {
-			size_t n = strcspn(q, ".[");
+			size_t n = strcspn(q, ".[]\"");
 			if (!n) {
 				*err = "empty key in field path";
 				goto bad;

@@ -1,6 +1,7 @@
 #include "tm.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,12 +105,12 @@ bool tm_parse_rfc3339(const char *s, size_t n, int64_t *ms)
 
 bool tm_from_json(struct json_val v, int64_t *ms)
 {
-	if (v.type == JSON_STRING) {
+	if (v.type == JV_STRING) {
 		if (memchr(v.p + 1, '\\', v.len - 2))
 			return false;
 		return tm_parse_rfc3339(v.p + 1, v.len - 2, ms);
 	}
-	if (v.type == JSON_NUMBER) {
+	if (v.type == JV_NUMBER) {
 		if (json_num_i64(v, ms))
 			return true;
 		double d;
@@ -153,13 +154,23 @@ bool tm_parse_duration(const char *s, int64_t *ms, bool allow_neg)
 			s++;
 		if (!*s)
 			break;
-		if (!isdigit((unsigned char)*s) && *s != '.')
+		/* digits with an optional fraction: no signs, exponents, hex or inf here */
+		const char *start = s;
+		char num[40];
+		while (isdigit((unsigned char)*s))
+			s++;
+		if (*s == '.') {
+			const char *frac = ++s;
+			while (isdigit((unsigned char)*s))
+				s++;
+			if (s == frac)
+				return false;
+		}
+		if (s == start || (size_t)(s - start) >= sizeof num)
 			return false;
-		char *e;
-		double v = strtod(s, &e);
-		if (e == s || v < 0)
-			return false;
-		s = e;
+		memcpy(num, start, (size_t)(s - start));
+		num[s - start] = 0;
+		double v = strtod(num, NULL);
 		while (isspace((unsigned char)*s))
 			s++;
 		size_t ul = 0;
@@ -199,14 +210,18 @@ bool tm_parse_time(const char *s, int64_t now, int64_t *ms)
 		rel = s + 3;
 	if (*rel == '-' || *rel == '+') {
 		int64_t d;
-		if (!tm_parse_duration(rel, &d, true))
+		if (tm_parse_duration(rel, &d, true)) {
+			*ms = now + d;
+			return true;
+		}
+		if (rel != s)
 			return false;
-		*ms = now + d;
-		return true;
 	}
+	/* epoch milliseconds, negative before 1970 */
 	char *e;
+	errno = 0;
 	long long v = strtoll(s, &e, 10);
-	if (e != s && !*e) {
+	if (e != s && !*e && !errno && (isdigit((unsigned char)*s) || *s == '-')) {
 		*ms = v;
 		return true;
 	}
@@ -228,7 +243,7 @@ void tm_civil(int64_t ms, int *year, int *mon, int *day, int *hour, int *min, in
 	*hour = (int)(rem / 3600);
 	*min = (int)(rem / 60 % 60);
 	*sec = (int)(rem % 60);
-	*msec = (int)(ms - secs * 1000);
+	*msec = (int)(ms % 1000 < 0 ? ms % 1000 + 1000 : ms % 1000); /* secs * 1000 may overflow */
 }
 
 size_t tm_format(int64_t ms, char *out, size_t cap)

@@ -67,6 +67,13 @@ assert_no_grep() {
 # lines FILE: number of lines
 lines() { wc -l <"$1" | tr -d ' '; }
 
+# sanitized: true when the build under test uses ASan/UBSan (memory bounds differ)
+sanitized() {
+	$PY -c 'import json,sys
+o=[x for x in json.load(open(sys.argv[1])) if x["name"]=="b_sanitize"]
+sys.exit(0 if o and o[0]["value"] not in ("none","") else 1)' "$RUNNEL_BUILD/meson-info/intro-buildoptions.json"
+}
+
 # free_port: a TCP port on 127.0.0.1 nobody listens on right now
 free_port() {
 	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
