@@ -218,7 +218,7 @@ int ckpt_load(const char *path, const struct ckpt_meta *m, json_t **state, struc
 		rc = corrupt(err, path, "checksum mismatch");
 		goto out;
 	}
-	doc = json_loadb(b.p, body, 0, &je);
+	doc = json_loadb(b.p, body, JSON_ALLOW_NUL, &je); /* strings may hold U+0000 */
 	json_int_t magic = 0, version = 0;
 	const char *tool = NULL, *params = NULL;
 	json_t *st = NULL;

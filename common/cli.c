@@ -16,9 +16,13 @@
 
 struct cli_common cli = { false, false, NULL, LR_DEFAULT_MAX_LINE };
 
-void cli_init(const char *argv0)
+/* argv[0] becomes its base name, so getopt's own messages say `parse:`, as ours do. */
+void cli_init(char **argv)
 {
-	diag_init(argv0);
+	const char *slash = strrchr(argv[0], '/');
+	if (slash && slash[1])
+		argv[0] = (char *)slash + 1;
+	diag_init(argv[0]);
 	if (sig_init() < 0)
 		diag_warn("cannot set up signal handling");
 }

@@ -66,6 +66,6 @@ bool cli_parse_count(const char *s, long long *out);
 bool cli_parse_rate(const char *s, double *per_sec);
 
 /* Sets up diagnostics, signals and the common defaults; call first in main(). */
-void cli_init(const char *argv0);
+void cli_init(char **argv);
 
 #endif

@@ -130,10 +130,14 @@ void jw_time(struct buf *b, int64_t ms)
 	buf_addc(b, '"');
 }
 
+/* Compact input (what runnel's tools write) is copied in one piece; only text with
+   white space takes the walk that keeps the spaces inside strings. */
 void jw_val(struct buf *b, struct json_val v)
 {
 	const char *p = v.p, *end = v.p + v.len;
-	if (v.type != JV_OBJECT && v.type != JV_ARRAY) {
+	if ((v.type != JV_OBJECT && v.type != JV_ARRAY) ||
+	    (!memchr(p, ' ', v.len) && !memchr(p, '\t', v.len) && !memchr(p, '\r', v.len) &&
+	     !memchr(p, '\n', v.len))) {
 		buf_add(b, v.p, v.len);
 		return;
 	}
@@ -147,9 +151,15 @@ void jw_val(struct buf *b, struct json_val v)
 		if (p >= end)
 			break;
 		if (*p == '"') {
-			q = p + 1;
-			while (*q != '"')
-				q += *q == '\\' ? 2 : 1;
+			/* to the closing quote: one not preceded by an odd run of backslashes */
+			for (q = p + 1;; q++) {
+				q = memchr(q, '"', (size_t)(end - q));
+				const char *bs = q;
+				while (bs[-1] == '\\')
+					bs--;
+				if (((q - bs) & 1) == 0)
+					break;
+			}
 			q++;
 			buf_add(b, p, (size_t)(q - p));
 			p = q;

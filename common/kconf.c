@@ -277,7 +277,8 @@ rd_kafka_conf_t *kconf_build(const struct kconf *k, const char *const *defaults)
 	if (set(conf, "bootstrap.servers", kconf_brokers(k), k->brokers ? "-b" : "brokers") < 0)
 		goto fail;
 	for (size_t i = 0; i < k->n; i++)
-		if (set(conf, k->items[i].name, k->items[i].value, k->items[i].origin) < 0)
+		if (strncmp(k->items[i].name, "schema.registry.", 16) && /* registry.h's */
+			set(conf, k->items[i].name, k->items[i].value, k->items[i].origin) < 0)
 			goto fail;
 	if (k->brokers && set(conf, "bootstrap.servers", k->brokers, "-b") < 0)
 		goto fail;

@@ -13,6 +13,7 @@
  *                         "-X list" prints the properties, "-X dump" the final config)
  *   -F FILE               kconf_add_file (Java properties: name=value | name: value |
  *                         name value, # and ! comments, \ continuation and escapes)
+ * schema.registry.* properties are not librdkafka's: kconf_build leaves them to registry.h.
  * Settings are recorded while options are parsed and applied in kconf_build, after the
  * tool's defaults, in command-line order, so -X/-F override any default; -b wins over
  * a bootstrap.servers given with -X/-F.

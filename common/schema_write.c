@@ -53,111 +53,15 @@ static size_t slots_push(struct schema *s, size_t n)
 	return at;
 }
 
-/*
- * Walking validated text, bounded by the container's end so strings can be skipped
- * 8 bytes at a time (json_obj_next goes byte by byte, and maps are most of a record).
- */
-#define ONES8 0x0101010101010101ULL
-#define HIGH8 0x8080808080808080ULL
-
-/* p just after an opening quote; returns just after the closing one. */
-static inline const char *skip_str(const char *p, const char *end)
-{
-	for (;;) {
-		while (end - p >= 8) {
-			uint64_t w, q, b;
-			memcpy(&w, p, 8);
-			q = w ^ (ONES8 * '"');
-			b = w ^ (ONES8 * '\\');
-			if ((((q - ONES8) & ~q) | ((b - ONES8) & ~b)) & HIGH8)
-				break;
-			p += 8;
-		}
-		while (*p != '"' && *p != '\\')
-			p++;
-		if (*p == '"')
-			return p + 1;
-		p += 2;
-	}
-}
-
-static inline const char *skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-static const char *skip_val(const char *p, const char *end, struct json_val *v)
-{
-	const char *start = p;
-	switch (*p) {
-	case '"':
-		p = skip_str(p + 1, end);
-		v->type = JV_STRING;
-		break;
-	case '{':
-	case '[': {
-		int depth = 0;
-		v->type = *p == '{' ? JV_OBJECT : JV_ARRAY;
-		do {
-			switch (*p) {
-			case '"':
-				p = skip_str(p + 1, end);
-				continue;
-			case '{':
-			case '[':
-				depth++;
-				break;
-			case '}':
-			case ']':
-				depth--;
-				break;
-			}
-			p++;
-		} while (depth);
-		break;
-	}
-	case 't':
-		p += 4;
-		v->type = JV_TRUE;
-		break;
-	case 'f':
-		p += 5;
-		v->type = JV_FALSE;
-		break;
-	case 'n':
-		p += 4;
-		v->type = JV_NULL;
-		break;
-	default:
-		while (p < end && (*p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E' ||
-				   (*p >= '0' && *p <= '9')))
-			p++;
-		v->type = JV_NUMBER;
-	}
-	v->p = start;
-	v->len = (size_t)(p - start);
-	return p;
-}
-
 /* Next element (key NULL) or member of a validated container; p starts after the
    opening bracket. */
 static inline bool next_item(const char **pp, const char *end, struct json_val *key,
 	struct json_val *val)
 {
-	const char *p = skip_ws(*pp, end);
-	if (p < end && *p == ',')
-		p = skip_ws(p + 1, end);
-	if (p >= end)
-		return false;
-	if (key) {
-		p = skip_val(p, end, key);
-		p = skip_ws(p, end);
-		p = skip_ws(p + 1, end); /* ':' */
-	}
-	*pp = skip_val(p, end, val);
-	return true;
+	struct json_iter it = { *pp, end };
+	bool more = key ? json_obj_next(&it, key, val) : json_arr_next(&it, val);
+	*pp = it.p;
+	return more;
 }
 
 /* Collects an object's members onto the kv stack; returns how many. */

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "ckpt.h"
+#include "wm.h"
 
 static char dir[64];
 static char path[128];
@@ -287,6 +288,48 @@ START_TEST(offsets)
 }
 END_TEST
 
+START_TEST(watermark_state)
+{
+	struct wm a, b;
+	struct buf err = BUF_INIT;
+	wm_init(&a, 10, 0, 0);
+	json_t *j = ckpt_wm_json(&a);
+	char *s = json_dumps(j, JSON_COMPACT);
+	ck_assert_str_eq(s, "{\"watermark\":null,\"partitions\":[]}");
+	free(s);
+	json_decref(j);
+	wm_observe(&a, "e", 1, 0, 500, 0);
+	wm_observe(&a, "e", 1, 1, 300, 0);
+	wm_observe(&a, NULL, 0, 0, 900, 0);
+	wm_raise(&a, 1000);
+	j = ckpt_wm_json(&a);
+	s = json_dumps(j, JSON_COMPACT);
+	ck_assert_str_eq(s, "{\"watermark\":1000,\"partitions\":[{\"topic\":\"e\",\"partition\":0,"
+		"\"max\":500},{\"topic\":\"e\",\"partition\":1,\"max\":300},{\"topic\":null,"
+		"\"partition\":0,\"max\":900}]}");
+	free(s);
+	wm_init(&b, 10, 0, 0);
+	ck_assert(ckpt_wm_load(&b, j, 0, &err));
+	ck_assert_int_eq(wm_get(&b), 1000);
+	ck_assert_uint_eq(b.n, 3);
+	/* the restored partitions still hold the minimum back */
+	ck_assert(!wm_observe(&b, "e", 1, 0, 5000, 0));
+	ck_assert(!wm_observe(&b, "e", 1, 1, 2000, 0));
+	ck_assert_int_eq(wm_get(&b), 1000);
+	ck_assert(wm_observe(&b, NULL, 0, 0, 3000, 0));
+	ck_assert_int_eq(wm_get(&b), 1990);
+	json_decref(j);
+	wm_free(&b);
+	wm_init(&b, 10, 0, 0);
+	j = json_loads("{\"watermark\":\"x\",\"partitions\":[]}", 0, NULL);
+	ck_assert(!ckpt_wm_load(&b, j, 0, &err));
+	json_decref(j);
+	wm_free(&b);
+	wm_free(&a);
+	buf_free(&err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ckpt");
@@ -298,6 +341,7 @@ static Suite *suite(void)
 	tcase_add_test(t, atomic);
 	tcase_add_test(t, io_errors);
 	tcase_add_test(t, offsets);
+	tcase_add_test(t, watermark_state);
 	suite_add_tcase(s, t);
 	return s;
 }

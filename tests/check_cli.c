@@ -98,7 +98,7 @@ END_TEST
 START_TEST(help_version_and_levels)
 {
 	capture(1);
-	cli_init("/usr/bin/parse");
+	{ char *av[] = { (char *)"/usr/bin/parse", NULL }; cli_init(av); }
 	ck_assert_int_eq(cli_opt('h', NULL, "usage: parse [OPTION]... [FILE]...\n"), RN_EXIT_OK);
 	ck_assert_int_eq(cli_opt('V', NULL, "help"), RN_EXIT_OK);
 	char *out = captured(1);
@@ -113,7 +113,7 @@ END_TEST
 
 START_TEST(input_options)
 {
-	cli_init("parse");
+	{ char *av[] = { (char *)"parse", NULL }; cli_init(av); }
 	ck_assert(!cli.unbuffered && !cli.strict && !cli.reject);
 	ck_assert_uint_eq(cli.max_line, 1 << 20);
 	ck_assert_int_eq(cli_opt('u', NULL, ""), CLI_CONTINUE);
@@ -129,7 +129,7 @@ END_TEST
 START_TEST(misuse_exits_2_with_hint)
 {
 	capture(2);
-	cli_init("/x/window");
+	{ char *av[] = { (char *)"/x/window", NULL }; cli_init(av); }
 	ck_assert_int_eq(cli_opt(CLI_OPT_MAX_LINE, "lots", ""), RN_EXIT_USAGE);
 	ck_assert_int_eq(cli_opt(CLI_OPT_MAX_LINE, "0", ""), RN_EXIT_USAGE);
 	ck_assert_int_eq(cli_opt('?', NULL, ""), RN_EXIT_USAGE);
@@ -148,7 +148,7 @@ END_TEST
 
 START_TEST(signals_installed)
 {
-	cli_init("t");
+	{ char *av[] = { (char *)"t", NULL }; cli_init(av); }
 	struct sigaction sa;
 	ck_assert_int_eq(sigaction(SIGPIPE, NULL, &sa), 0);
 	ck_assert_ptr_eq(sa.sa_handler, SIG_IGN);

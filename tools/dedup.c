@@ -350,7 +350,7 @@ int main(int argc, char **argv)
 	const char *keys = NULL, *tfield = "timestamp", *err;
 	int c, r, rc = RN_EXIT_OK;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&d, 0, sizeof d);
 	d.within = -1;
 	d.ckpt_interval = 10000;

@@ -649,7 +649,7 @@ int main(int argc, char **argv)
 	bool bf = false, bot = false;
 	int c, r;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&g, 0, sizeof g);
 	g.late_by = 15 * 60 * SEC;
 	while ((c = getopt_long(argc, argv, "n:r:u" CLI_SHORT_BASE, longopts, NULL)) != -1) {

@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 	struct buf e = BUF_INIT;
 	int c, r, rc = RN_EXIT_OK;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&p, 0, sizeof p);
 	while ((c = getopt_long(argc, argv, "s:f:" CLI_SHORT_INPUT CLI_SHORT_BASE, longopts,
 			NULL)) != -1) {

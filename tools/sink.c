@@ -359,7 +359,7 @@ int main(int argc, char **argv)
 	long long n;
 	int c, r, rc = RN_EXIT_OK;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&s, 0, sizeof s);
 	s.pattern = "dt=%Y-%m-%d/hour=%H";
 	s.name = "part";

@@ -15,11 +15,15 @@ assert_eq 0 $? "kprod raw bytes"
 $PY - "$B" >"$T/raw.got" <<'PY'
 import sys
 from kafka import KafkaConsumer, TopicPartition
-c = KafkaConsumer(bootstrap_servers=sys.argv[1].split(","), consumer_timeout_ms=5000)
-c.assign([TopicPartition("raw", 0)])
+c = KafkaConsumer(bootstrap_servers=sys.argv[1].split(","), consumer_timeout_ms=10000)
+tp = TopicPartition("raw", 0)
+c.assign([tp])
 c.seek_to_beginning()
+end = c.end_offsets([tp])[tp]
 for m in c:
     print(repr(m.key), repr(m.value))
+    if m.offset + 1 >= end:
+        break
 PY
 cat >"$T/raw.want" <<'W'
 None b'plain'

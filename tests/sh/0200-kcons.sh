@@ -173,7 +173,7 @@ E
 assert_file_eq "$T/bad_err_want" "$T/bad_err" "reject messages"
 cat >"$T/rej_want" <<'J'
 {"topic":"bad","partition":0,"offset":1,"error":"invalid JSON at column 1: invalid literal","input":"not json"}
-{"topic":"bad","partition":0,"offset":2,"error":"invalid JSON at column 1: unexpected character","input":"��"}
+{"topic":"bad","partition":0,"offset":2,"error":"invalid JSON at column 1: unexpected character","input":"��","input_base64":"//4="}
 {"topic":"bad","partition":0,"offset":3,"error":"null value (tombstone); use -J to see it","input":""}
 {"topic":"bad","partition":0,"offset":4,"error":"empty value","input":""}
 {"topic":"bad","partition":0,"offset":6,"error":"invalid JSON at column 9: trailing characters after value","input":"{\"a\":1} x"}
@@ -266,6 +266,23 @@ kill -0 $lpid 2>/dev/null || fail "a live run gave up on an unreachable cluster"
 kill -TERM $lpid
 wait $lpid
 assert_eq 0 $? "SIGTERM while retrying: exit 0"
+# a bounded run whose cluster goes away midway fails too, after --timeout
+kbroker -t lost --bootstrap-file "$T/kb2" >/dev/null 2>&1 &
+kpid2=$!
+on_exit "kill $kpid2"
+wait_for "the second kbroker" 30 test -s "$T/kb2"
+B2=$(cat "$T/kb2")
+seq 1 5 | sed 's/.*/{"n":&}/' | kcat -P -b "$B2" -t lost
+# (bounded: timeout ends it with 124 if it does not give up by itself)
+timeout 60 kcons -b "$B2" -t lost --until +1h --timeout 2s >"$T/lost" 2>"$T/lost_err" &
+lpid=$!
+wait_for "the records before the outage" 30 sh -c "[ \$(wc -l <'$T/lost') -eq 5 ]"
+kill $kpid2
+wait $kpid2
+wait $lpid
+assert_eq 1 $? "cluster lost during a bounded run: exit 1"
+assert_grep "^kcons: lost the Kafka cluster at $B2 for more than 2s \(--timeout\): " "$T/lost_err" \
+	"cluster lost: message"
 
 # EPIPE: a reader that goes away early ends kcons quietly with 0
 seq 1 40000 | sed 's/.*/{"n":&,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}/' | kcat -P -b "$B" -t big -p 0
@@ -349,7 +366,8 @@ set +m
 on_exit "kill -9 -- -$ex4"
 grep '"type":"click"' "$T/ex1" | sort >"$T/clicks_want"
 wait_for "the clicks to arrive" 60 sh -c "[ \$(kcons -t clicks -e | wc -l) -eq $(lines "$T/clicks_want") ]"
-kill -TERM "$(ps -o pid=,comm= -g $ex4 | awk '$2 == "kcons" { print $1 }')"
+kp=$(pgrep -g $ex4 -x kcons) || die "the example's kcons is not running"
+kill -TERM "$kp"
 wait $ex4
 assert_eq 0 $? "example: the live pipeline ends with status 0"
 kcons -t clicks -e | sort >"$T/clicks_got"
@@ -360,8 +378,9 @@ assert_eq "150 150" "$(grep -o '"committed":[0-9]*' "$T/ex6" | cut -d: -f2 | tr 
 # kcons -J | kprod -J: the copy's envelopes are the original's, byte for byte
 example 'kcons -t events -e -J | kprod -J -t events-copy'
 assert_eq 0 $? "example: the copy pipeline"
-kcons -t events -e -J | sed 's/^{"topic":"events",/{"topic":"events-copy",/' >"$T/orig_env"
-kcons -t events-copy -e -J >"$T/copy_env"
+for p in 0 1; do kcons -t events -p $p -e -J; done |
+	sed 's/^{"topic":"events",/{"topic":"events-copy",/' >"$T/orig_env"
+for p in 0 1; do kcons -t events-copy -p $p -e -J; done >"$T/copy_env"
 assert_eq 300 "$(lines "$T/copy_env")" "the copy has every message"
 assert_file_eq "$T/orig_env" "$T/copy_env" "kcons -J | kprod -J copies keys, headers, partitions, offsets, timestamps"
 

@@ -77,6 +77,31 @@ PY
 assert_eq "exact True
 bounded True" "$(cat "$T/pcheck")" "approx_percentile: exact, and within eps*n with accuracy 20"
 
+# ... and after merging sessions: six sessions of 700 numbers each, bridged into one
+$PY -c 'import random; r = random.Random(3)
+for c in range(6):
+    for i in range(700): print("{\"t\":%d,\"v\":%d}" % (c * 100000 + i, r.randrange(10**6)))
+for t in range(700, 600000, 5000): print("{\"t\":%d,\"v\":%d}" % (t, r.randrange(10**6)))' >"$T/nums"
+window -T t --session 10s -w 1h -a 'approx_percentile(v, [0, 0.1, 0.5, 0.9, 0.99, 1], 20) as rough' \
+	-a 'approx_percentile(v, [0, 0.1, 0.5, 0.9, 0.99, 1]) as exact' <"$T/nums" >"$T/p"
+assert_eq 1 "$(lines "$T/p")" "merged sessions: one session"
+$PY - "$T/nums" "$T/p" <<'PY' >"$T/pcheck"
+import json, math, sys
+vals = sorted(json.loads(l)["v"] for l in open(sys.argv[1]))
+row = json.loads(open(sys.argv[2]).read())
+n = len(vals)
+ps = [0, 0.1, 0.5, 0.9, 0.99, 1]
+print("exact", row["exact"] == [vals[min(max(math.ceil(p * n), 1), n) - 1] for p in ps])
+ok = True
+for p, got in zip(ps, row["rough"]):
+    r = min(max(math.ceil(p * n), 1), n)
+    lo, hi = vals.index(got) + 1, n - vals[::-1].index(got)
+    ok = ok and got in vals and max(0, lo - r, r - hi) <= n / 20
+print("bounded", ok)
+PY
+assert_eq "exact True
+bounded True" "$(cat "$T/pcheck")" "approx_percentile of merged sessions: exact, and within eps*n"
+
 # ---- keys: several, missing ones group as null, equal JSON values group together,
 # rows closed together in (end, start, key) order with keys in jq order
 cat >"$T/in" <<'J'

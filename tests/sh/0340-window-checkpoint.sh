@@ -84,6 +84,17 @@ echo '{"timestamp":"2026-01-01T00:00:00Z","user_id":"u"}' |
 	window "${OPTS[@]}" --checkpoint "$T/m.ckpt" --emit every --late /dev/null >/dev/null
 assert_eq 0 $? "--emit and --late may change between runs"
 
+# ---- --emit update with a checkpoint: the changes so far are written before saving
+printf '%s\n' '{"t":1000}' '{"t":2000}' '{"t":3000}' >"$T/u1"
+assert_eq '{"window":{"start":"1970-01-01T00:00:00.000Z","end":"1970-01-01T00:01:00.000Z"},"count":3}' \
+	"$(window -T t -s 1m --emit update --trigger 1h --checkpoint "$T/upd.ckpt" <"$T/u1")" \
+	"update mode: last trigger at the end of input"
+assert_eq '{"window":{"start":"1970-01-01T00:00:00.000Z","end":"1970-01-01T00:01:00.000Z"},"count":4}' \
+	"$(echo '{"t":4000}' | window -T t -s 1m --emit update --trigger 1h --checkpoint "$T/upd.ckpt")" \
+	"update mode: the next run continues the window"
+assert_eq '' "$(window -T t -s 1m --emit update --trigger 1h --checkpoint "$T/upd.ckpt" </dev/null)" \
+	"update mode: nothing to write when nothing changed"
+
 # ---- SIGTERM saves the checkpoint (the 10 s interval has not come yet)
 rm -f "$T/fifo" "$T/term.ckpt"
 mkfifo "$T/fifo"

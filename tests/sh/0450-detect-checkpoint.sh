@@ -36,6 +36,13 @@ assert_eq 0 $? "second half"
 cat "$T/o1" "$T/o2" >"$T/split"
 assert_file_eq "$T/full" "$T/split" "split run equals the full run"
 
+# state values of every kind survive, U+0000 and escapes included
+R=(-r 'by u' -r 'state s = ""' -r 'state a = null' -r 'state f = 0' -r 'update s = s + x'
+	-r 'update a = [x, f]' -r 'update f = f + 0.1')
+printf '%s\n' '{"u":"k\"1","x":"a\u0000b"}' | detect "${R[@]}" --emit-state --checkpoint "$T/ck2" >/dev/null
+printf '%s\n' '{"u":"k\"1","x":"\u00e9"}' | detect "${R[@]}" --emit-state --checkpoint "$T/ck2" >"$T/out"
+assert_eq '{"u":"k\"1","s":"a\u0000bé","a":["é",0.1],"f":0.2}' "$(cat "$T/out")" "restored values"
+
 # a replay from an older position skips what the checkpoint absorbed
 rm -f "$T/ck"
 detect "${OPTS[@]}" --checkpoint "$T/ck" <"$T/h1" >"$T/o1"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced after helpers.sh by tests that need Kafka: start_kbroker [kbroker options]
 # starts an in-memory cluster on free loopback ports, stopped at exit, and sets
 # B (bootstrap address) and KBROKER_PID. A bounded wait: kbroker prints its address

@@ -129,10 +129,10 @@ int rules_compile(struct rules *R);
 /* state.c */
 /* Sets up keyspaces: by is --by (or NULL for the file's `by`). */
 int ks_setup(struct rules *R, const char *by, bool need_main);
-/* The entry for the record's key (created if absent); NULL when the record has no
-   value for the key field. */
+/* The entry for the record's key (created if absent and create is set); NULL when
+   the record has no value for the key field. */
 struct kent *ks_get(struct rules *R, struct keyspace *ks, const struct rec *r, int64_t t,
-	struct buf *scratch);
+	struct buf *scratch, bool create);
 struct kent *ks_add(struct rules *R, struct keyspace *ks, const char *key, size_t klen);
 void ks_update(struct rules *R, struct kent *k, const struct rec *r);
 /* Drops keys idle for ttl (0: none) before now, partial matches past their within,
@@ -147,6 +147,8 @@ void ks_free_all(struct rules *R);
 const struct run *pat_event(struct rules *R, struct pattern *p, struct runs *rs,
 	const struct expr_env *env, int64_t t, size_t max_runs);
 void pat_expire(const struct pattern *p, struct runs *rs, int64_t now);
+/* Could the event start a match (take a first step)? */
+bool pat_can_start(struct pattern *p, const struct expr_env *env);
 struct run *run_new(void);
 void run_put(struct run *r);
 void run_add_event(struct run *r, int64_t t);

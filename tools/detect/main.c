@@ -106,6 +106,7 @@ struct dt {
 	struct buf why, scratch, kscratch;
 	struct expr_val *nullvars;
 	int64_t maxt, next_sweep, sweep_every;
+	size_t since_sweep;
 	size_t *fired;
 	struct match *matches;
 	int fatal;
@@ -201,12 +202,17 @@ static void process(struct dt *d, const struct rec *r, int64_t t)
 	if (d->need_time) {
 		if (t > d->maxt)
 			d->maxt = t;
-		if (d->sweep_every && d->maxt >= d->next_sweep) {
+		/* sweeps are spaced in event time, and by events so their cost per event
+		   stays constant however many keys there are */
+		d->since_sweep++;
+		if (d->sweep_every && d->maxt >= d->next_sweep &&
+		    d->since_sweep * 4 >= ks_count(R)) {
 			ks_sweep(R, d->maxt, d->ttl, d->cooldown);
 			d->next_sweep = d->maxt + d->sweep_every;
+			d->since_sweep = 0;
 		}
 	}
-	struct kent *mk = R->main ? ks_get(R, R->main, r, t, &d->scratch) : NULL;
+	struct kent *mk = R->main ? ks_get(R, R->main, r, t, &d->scratch, true) : NULL;
 	if (mk && R->nupd)
 		ks_update(R, mk, r);
 	struct expr_env env = { r, mk && mk->vars ? mk->vars : d->nullvars, 0 };
@@ -216,7 +222,13 @@ static void process(struct dt *d, const struct rec *r, int64_t t)
 			d->fired[nf++] = i;
 	for (size_t i = 0; i < R->npat; i++) {
 		struct pattern *p = &R->pat[i];
-		struct kent *k = p->ks == R->main ? mk : ks_get(R, p->ks, r, t, &d->scratch);
+		struct kent *k = mk;
+		if (p->ks != R->main) {
+			/* a key without partial matches needs an entry only to start one */
+			k = ks_get(R, p->ks, r, t, &d->scratch, false);
+			if (!k && pat_can_start(p, &env))
+				k = ks_get(R, p->ks, r, t, &d->scratch, true);
+		}
 		if (k && pat_event(R, p, &k->runs[i], &env, t, d->max_runs) &&
 		    cool_ok(d, k, p->alert, t)) {
 			d->matches[nm].p = p;
@@ -448,7 +460,7 @@ int main(int argc, char **argv)
 	bool have_rules = false;
 	char *params = NULL;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&d, 0, sizeof d);
 	rules_init(&d.R);
 	d.max_runs = 1000;

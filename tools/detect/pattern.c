@@ -154,6 +154,17 @@ static bool same_state(const struct pattern *p, const struct run *a, const struc
 	return ca == cb;
 }
 
+bool pat_can_start(struct pattern *p, const struct expr_env *env)
+{
+	for (size_t j = 0; j < p->nst; j++) {
+		if (expr_test(p->st[j].cond, env))
+			return true;
+		if (p->st[j].min > 0)
+			break;
+	}
+	return false;
+}
+
 const struct run *pat_event(struct rules *R, struct pattern *p, struct runs *rs,
 	const struct expr_env *env, int64_t t, size_t max_runs)
 {

@@ -92,26 +92,6 @@ int save_write(const char *path, const struct ckpt_meta *m, const struct save_ct
 	buf_addc(&b, '{');
 	jw_keyz(&b, "maxt");
 	opt_i64(&b, *s->maxt, INT64_MIN);
-	jw_keyz(&b, "watermark");
-	opt_i64(&b, s->wm->wm, WM_NONE);
-	jw_keyz(&b, "partitions");
-	buf_addc(&b, '[');
-	for (size_t i = 0; i < s->wm->n; i++) {
-		const struct wm_part *p = s->wm->all[i];
-		jw_sep(&b);
-		buf_addc(&b, '{');
-		jw_keyz(&b, "topic");
-		if (p->topic)
-			jw_str(&b, p->topic, p->tlen);
-		else
-			jw_null(&b);
-		jw_keyz(&b, "partition");
-		jw_i64(&b, p->partition);
-		jw_keyz(&b, "max");
-		jw_i64(&b, p->max);
-		buf_addc(&b, '}');
-	}
-	buf_addc(&b, ']');
 	jw_keyz(&b, "keyspaces");
 	buf_addc(&b, '[');
 	for (size_t i = 0; i < R->nks; i++) {
@@ -149,7 +129,7 @@ int save_write(const char *path, const struct ckpt_meta *m, const struct save_ct
 		buf_addc(&b, '}');
 	}
 	buf_adds(&b, "]}");
-	int rc = ckj_save(path, m, b.p, b.len, s->offs, err);
+	int rc = ckj_save(path, m, b.p, b.len, s->offs, s->wm, err);
 	buf_free(&b);
 	return rc;
 }
@@ -284,29 +264,8 @@ static bool restore(struct rd *d, struct json_val st)
 	struct rules *R = s->R;
 	struct json_val a, e;
 	struct json_iter it;
-	int64_t mark, v;
-	if (st.type != JV_OBJECT || !get_i64(st, "maxt", s->maxt, true, INT64_MIN) ||
-	    !get_i64(st, "watermark", &mark, true, WM_NONE) ||
-	    !get(st, "partitions", JV_ARRAY, &a))
-		return fail(d, "expected maxt, watermark and partitions");
-	json_iter_init(&it, a);
-	while (json_arr_next(&it, &e)) {
-		struct json_val topic;
-		int64_t part;
-		if (e.type != JV_OBJECT || !json_obj_get(e, "topic", 5, &topic) ||
-		    !get_i64(e, "partition", &part, false, 0) || !get_i64(e, "max", &v, false, 0) ||
-		    (topic.type != JV_NULL && topic.type != JV_STRING))
-			return fail(d, "bad partition");
-		if (topic.type == JV_NULL) {
-			wm_set_part(s->wm, NULL, 0, 0, v, tm_mono_ms());
-		} else {
-			size_t tl;
-			const char *tp = json_str(topic, &d->scratch, &tl);
-			wm_set_part(s->wm, tp, tl, (int32_t)part, v, tm_mono_ms());
-		}
-	}
-	if (mark != WM_NONE)
-		wm_raise(s->wm, mark);
+	if (st.type != JV_OBJECT || !get_i64(st, "maxt", s->maxt, true, INT64_MIN))
+		return fail(d, "expected maxt");
 	if (!get(st, "keyspaces", JV_ARRAY, &a))
 		return fail(d, "no keyspaces");
 	json_iter_init(&it, a);
@@ -351,7 +310,7 @@ static bool restore(struct rd *d, struct json_val st)
 int save_read(const char *path, const struct ckpt_meta *m, struct save_ctx *s, struct buf *err)
 {
 	struct buf text = BUF_INIT;
-	int rc = ckj_load(path, m, &text, s->offs, err);
+	int rc = ckj_load(path, m, &text, s->offs, s->wm, tm_mono_ms(), err);
 	if (rc != CKPT_OK) {
 		buf_free(&text);
 		return rc;

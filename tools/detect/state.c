@@ -4,7 +4,6 @@
 
 #include "cli.h"
 #include "detect.h"
-#include "jw.h"
 
 static void kent_free(struct rules *R, struct keyspace *ks, struct kent *k);
 
@@ -45,34 +44,6 @@ int ks_setup(struct rules *R, const char *by, bool need_main)
 	return 0;
 }
 
-/* Key values in a form where equal values have equal bytes. */
-static void canon(struct buf *b, struct json_val v, struct buf *scratch)
-{
-	int64_t i;
-	double d;
-	size_t n;
-	switch (v.type) {
-	case JV_STRING:
-		if (!memchr(v.p, '\\', v.len)) {
-			buf_add(b, v.p, v.len);
-		} else {
-			const char *s = json_str(v, scratch, &n);
-			jw_str(b, s, n);
-		}
-		break;
-	case JV_NUMBER:
-		if (json_num_i64(v, &i)) {
-			jw_i64(b, i);
-		} else {
-			json_num_f64(v, &d);
-			jw_f64(b, d);
-		}
-		break;
-	default:
-		jw_val(b, v);
-	}
-}
-
 struct kent *ks_add(struct rules *R, struct keyspace *ks, const char *key, size_t klen)
 {
 	struct kent *k = xcalloc(1, sizeof *k);
@@ -104,16 +75,12 @@ struct kent *ks_add(struct rules *R, struct keyspace *ks, const char *key, size_
 }
 
 struct kent *ks_get(struct rules *R, struct keyspace *ks, const struct rec *r, int64_t t,
-	struct buf *scratch)
+	struct buf *scratch, bool create)
 {
 	struct buf *kb = &R->kb;
-	struct json_val v;
 	buf_reset(kb);
-	if (ks->by) {
-		if (!rec_get(r, &ks->path, &v))
-			return NULL;
-		canon(kb, v, scratch);
-	}
+	if (ks->by && !rec_key(r, &ks->path, 1, kb, scratch))
+		return NULL;
 	const char *key = kb->p ? kb->p : "";
 	struct kent *k = htab_get(&ks->h, key, kb->len);
 	if (k && R->ttl && k->last != INT64_MIN && t - k->last >= R->ttl) {
@@ -122,8 +89,11 @@ struct kent *ks_get(struct rules *R, struct keyspace *ks, const struct rec *r, i
 		kent_free(R, ks, k);
 		k = NULL;
 	}
-	if (!k)
+	if (!k) {
+		if (!create)
+			return NULL;
 		k = ks_add(R, ks, key, kb->len);
+	}
 	if (t > k->last)
 		k->last = t;
 	return k;

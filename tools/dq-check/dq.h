@@ -11,7 +11,7 @@
 #include "htab.h"
 #include "path.h"
 #include "rec.h"
-#include "../window/gk.h"
+#include "gk.h"
 
 /* One data-quality check; its name (`required:user_id`) is what _dq.errors and the
    check label of dq_check_failures_total say. */

@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 	const char *tfield = "timestamp", *perr;
 	int r, rc;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&d, 0, sizeof d);
 	d.i_unique = d.i_latency = SIZE_MAX;
 	d.ws.size = 60000;

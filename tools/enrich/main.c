@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	const char *tfield = "timestamp", *otfield = NULL;
 	int c, r, rc = RN_EXIT_OK;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&l, 0, sizeof l);
 	memset(&j, 0, sizeof j);
 	while ((c = getopt_long(argc, argv, "t:o:p:a:s:T:w:" CLI_SHORT_INPUT CLI_SHORT_BASE,

@@ -42,6 +42,8 @@ static struct kc_part *part_get(struct kc *k, const char *topic, int32_t id)
 	struct kc_part *p = &t->p[id];
 	if (!p->known) {
 		p->known = true;
+		p->ti = (int)(t - k->t);
+		p->id = id;
 		p->end = p->pend = p->written = p->ripe = p->stored = -1;
 	}
 	return p;
@@ -65,17 +67,22 @@ static struct kc_part *part_of(struct kc *k, const rd_kafka_message_t *m)
 	return &t->p[m->partition];
 }
 
-/* Whether the reader of our stdout pipe (or socket) has gone away. */
-static bool reader_gone(int fd)
+/* Whether the reader of our stdout pipe (or socket) has gone away: then stop, and
+   commit nothing more, as the reader may have read more than it processed. */
+static bool reader_gone(struct kc *k)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+	struct pollfd p = { .fd = k->out.fd, .events = POLLOUT };
+	if (!k->reader_gone && poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)))
+		k->reader_gone = true;
+	if (k->reader_gone)
+		k->stop = true;
+	return k->reader_gone;
 }
 
 static void promote(struct kc *k)
 {
 	for (size_t i = 0; i < k->ndirty; i++) {
-		struct kc_part *p = k->dirty[i];
+		struct kc_part *p = &k->t[k->dirty[i].ti].p[k->dirty[i].id];
 		p->written = p->pend;
 		p->pend = -1;
 		p->dirty = false;
@@ -111,7 +118,8 @@ static void handled(struct kc *k, struct kc_part *p, int64_t offset)
 			k->capdirty = k->capdirty ? 2 * k->capdirty : 64;
 			k->dirty = xrealloc(k->dirty, k->capdirty * sizeof *k->dirty);
 		}
-		k->dirty[k->ndirty++] = p;
+		k->dirty[k->ndirty].ti = p->ti;
+		k->dirty[k->ndirty++].id = p->id;
 		p->dirty = true;
 	}
 	if (k->out.b.len == 0)
@@ -159,11 +167,8 @@ static int commit(struct kc *k, bool ripe_only, bool sync, const char *when)
 static void tick(struct kc *k, int64_t now)
 {
 	k->next_tick = now + k->commit_ms;
-	if (!k->reader_gone && reader_gone(k->out.fd)) {
-		k->reader_gone = true;
-		k->stop = true;
+	if (reader_gone(k))
 		return;
-	}
 	commit(k, true, false, NULL);
 	for (int i = 0; i < k->nt; i++)
 		for (int32_t j = 0; j < k->t[i].np; j++)
@@ -238,12 +243,9 @@ static void take(struct kc *k, const rd_kafka_topic_partition_list_t *l)
 {
 	for (int i = 0; i < l->cnt; i++) {
 		struct kc_part *p = part_get(k, l->elems[i].topic, l->elems[i].partition);
-		int64_t end = p->end;
-		bool keep = p->assigned;
 		p->assigned = true;
 		p->done = p->started = false;
-		p->end = keep ? end : -1;
-		p->stored = -1;
+		p->end = p->stored = -1;
 	}
 	if (k->exit_eof)
 		lookup_ends(k, l);
@@ -287,9 +289,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
 		if (!rd_kafka_assignment_lost(rk)) {
 			flush_out(k);
-			if (!k->reader_gone && reader_gone(k->out.fd))
-				k->reader_gone = true;
-			commit(k, false, true, "before a rebalance");
+			if (!reader_gone(k))
+				commit(k, false, true, "before a rebalance");
 		}
 	} else {
 		diag_err("rebalance: %s", rd_kafka_err2str(err));
@@ -352,12 +353,13 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	(void)rk;
 	(void)offsets;
 	struct kc *k = opaque;
-	if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET && !k->syncing)
+	if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET && !k->syncing && !k->closing)
 		diag_warn("offset commit for group %s failed: %s (retried at the next commit)",
 			k->group, rd_kafka_err2str(err));
 }
 
-static void not_connected(struct kc *k)
+/* A message or event came: the cluster is reachable (again). */
+static void connected(struct kc *k)
 {
 	if (k->down_since) {
 		if (k->down_said)
@@ -593,7 +595,7 @@ static void event(struct kc *k, rd_kafka_message_t *m)
 	const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
 	switch (m->err) {
 	case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-		not_connected(k);
+		connected(k);
 		if (p && p->assigned && (k->exit_eof || (k->have_until && tm_now_ms() >= k->until)))
 			part_done(k, topic, m->partition, p);
 		return;
@@ -622,7 +624,7 @@ static void message(struct kc *k, rd_kafka_message_t *m)
 		event(k, m);
 		return;
 	}
-	not_connected(k);
+	connected(k);
 	struct kc_part *p = part_of(k, m);
 	if (!p || !p->assigned || p->done)
 		return; /* fetched before a pause or a revocation took effect */
@@ -693,20 +695,14 @@ int kc_consume(struct kc *k)
 				continue;
 			}
 			/* nothing ready: let the pipeline see what we have */
-			if (k->out.b.len && flush_out(k) < 0)
+			if ((k->out.b.len && flush_out(k) < 0) || reader_gone(k))
 				break;
-			if (reader_gone(k->out.fd)) {
-				k->reader_gone = true;
-				break;
-			}
 		}
 	}
 	/* stop: write what we hold, commit it, leave the group */
-	if (!k->reader_gone)
-		flush_out(k);
-	if (!k->reader_gone && reader_gone(k->out.fd))
-		k->reader_gone = true;
-	if (k->reader_gone)
+	k->closing = true;
+	flush_out(k);
+	if (reader_gone(k))
 		diag_info("the reader of stdout went away: offsets of unread output are not committed");
 	commit(k, false, true, "at exit");
 	rd_kafka_consumer_close(k->rk);

@@ -23,6 +23,8 @@ struct kc_part {
 	bool done;     /* -e or --until reached: paused, no more output */
 	bool started;  /* --from: a message at or after the start time was seen */
 	bool dirty;    /* on the list of partitions with unflushed output */
+	int ti;        /* its topic's index in kc.t, and its id: the list holds these, */
+	int32_t id;    /* not pointers, as the tables may grow in a rebalance */
 	int64_t end;   /* -e: end offset when it was assigned, -1 unknown */
 	int64_t pend;  /* after messages handled but not yet flushed to stdout */
 	int64_t written; /* after messages flushed to stdout */
@@ -62,7 +64,10 @@ struct kc {
 	struct out out;
 	struct kc_topic *t;
 	int nt;
-	struct kc_part **dirty;
+	struct kc_ref {
+		int ti;
+		int32_t id;
+	} *dirty;
 	size_t ndirty, capdirty;
 	struct rec rec;
 	struct buf why, loc, scratch;
@@ -75,6 +80,7 @@ struct kc {
 	bool stop;
 	bool reader_gone;  /* EPIPE or the pipe's reader closed: commit nothing more */
 	bool syncing;      /* in a synchronous commit: its callback stays quiet */
+	bool closing;      /* so does an earlier async commit's, failing at exit */
 	int status;
 	int64_t commit_ms, next_tick;
 	int64_t down_since; /* monotonic ms since the cluster has been unreachable, 0 if not */

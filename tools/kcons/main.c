@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	static struct kc k;
 	int c, r;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	kconf_init(&k.conf);
 	k.timeout_ms = 10000;
 	while ((c = getopt_long(argc, argv, "b:t:G:p:o:ec:JX:F:L" CLI_SHORT_INPUT CLI_SHORT_BASE,

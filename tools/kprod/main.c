@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 	static struct kprod k;
 	int r;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	kconf_init(&k.kc);
 	kp_env_init(&k.env);
 	rec_init(&k.r);

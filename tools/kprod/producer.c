@@ -109,6 +109,11 @@ int kp_wait_cluster(struct kp *p, const char *name, int64_t timeout_ms)
 		rd_kafka_resp_err_t e = rd_kafka_metadata(p->rk, 0, rkt, &md,
 			(int)(left < REQUEST_MS ? left : REQUEST_MS));
 		if (!e) {
+			/* a cluster without auto-creation fails such messages only after
+			   topic.metadata.propagation.max.ms: say so now */
+			if (name && md->topic_cnt == 1 &&
+				md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+				diag_warn("topic %s does not exist (yet)", name);
 			rd_kafka_metadata_destroy(md);
 			return 0;
 		}

@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "path.h"
 #include "prom.h"
+#include "rec.h"
 
 /* Pushgateway client: one grouping key, PUT and DELETE with retries. */
 struct pgw {
@@ -40,5 +42,60 @@ struct srv {
 
 int srv_start(struct srv *s, const char *addr, struct buf *err);
 void srv_stop(struct srv *s);
+
+/* -m TYPE:NAME=FIELD;labels=...: one row field feeding one metric family. */
+struct map {
+	char *spec;
+	enum prom_type type;
+	char *name;
+	struct path field;
+	struct path *lpath;
+	char **lname;
+	size_t nl;
+	double *le;
+	size_t nle;
+	char *help;
+	struct prom_fam *fam;
+};
+
+/* Labels decoded from a record: bytes in b, offsets until finished. */
+struct labset {
+	struct buf b;
+	size_t (*off)[4]; /* name off, name len, value off, value len */
+	struct prom_label *l;
+	size_t n, cap;
+};
+
+struct pp {
+	struct prom_reg reg;
+	pthread_mutex_t mu; /* the registry, against the --listen thread */
+	struct map *maps;
+	size_t nmaps;
+	struct labset ls;
+	struct buf err, body, scratch;
+	double *vals;
+	/* self metrics */
+	bool self;
+	struct prom_series *s_in, *s_rej, *s_ok, *s_failed;
+	/* outputs */
+	bool push, delete_on_exit;
+	struct pgw gw;
+	const char *textfile;
+	bool listening;
+	struct srv srv;
+	/* schedule, monotonic ms */
+	int64_t interval, gap, last_flush, next_try, backoff;
+	bool dirty;
+	uint64_t nin, nrej;
+	struct prom_label *gl; /* --label */
+	size_t ngl;
+};
+
+/* -m SPEC into m; false with a message in err. */
+bool map_parse(struct map *m, const char *spec, struct buf *err);
+void map_free(struct map *m);
+/* One input record into the registry; false with the reason in p->err. */
+bool apply_maps(struct pp *p, const struct rec *r);
+bool apply_record(struct pp *p, const struct rec *r);
 
 #endif

@@ -11,7 +11,6 @@
 #include "diag.h"
 #include "exitcode.h"
 #include "json.h"
-#include "jw.h"
 #include "kmeta.h"
 #include "lineio.h"
 #include "out.h"
@@ -121,34 +120,6 @@ struct win {
 	uint64_t lines, events, late_n, skipped;
 };
 
-/* Key values in a form where equal values have equal bytes. */
-static void canon(struct buf *b, struct json_val v, struct buf *scratch)
-{
-	int64_t i;
-	double d;
-	size_t n;
-	switch (v.type) {
-	case JV_STRING:
-		if (!memchr(v.p, '\\', v.len)) {
-			buf_add(b, v.p, v.len);
-		} else {
-			const char *s = json_str(v, scratch, &n);
-			jw_str(b, s, n);
-		}
-		break;
-	case JV_NUMBER:
-		if (json_num_i64(v, &i)) {
-			jw_i64(b, i);
-		} else {
-			json_num_f64(v, &d);
-			jw_f64(b, d);
-		}
-		break;
-	default:
-		jw_val(b, v);
-	}
-}
-
 static int save(struct win *w)
 {
 	struct buf err = BUF_INIT;
@@ -211,7 +182,7 @@ static void bad(struct win *w, struct lr *lr, const char *line, size_t len, cons
 /* One input line; false when it was bad. */
 static bool process(struct win *w, struct lr *lr, const char *line, size_t len)
 {
-	struct json_val tv, kv;
+	struct json_val tv;
 	struct kmeta km;
 	int64_t t;
 	if (!rec_parse(&w->r, line, len, &w->why)) {
@@ -244,15 +215,7 @@ static bool process(struct win *w, struct lr *lr, const char *line, size_t len)
 		}
 		return false;
 	}
-	buf_reset(&w->kb);
-	for (size_t i = 0; i < w->nkeys; i++) {
-		if (i)
-			buf_addc(&w->kb, ',');
-		if (rec_get(&w->r, &w->keys[i], &kv))
-			canon(&w->kb, kv, &w->scratch);
-		else
-			buf_add(&w->kb, "null", 4);
-	}
+	rec_key(&w->r, w->keys, w->nkeys, &w->kb, &w->scratch); /* missing fields: null */
 	agg_prepare(w->aggs, w->naggs, &w->r, t, w->in, &w->scratch);
 	enum ws_result res = ws_event(&w->ws, w->kb.p ? w->kb.p : "", w->kb.len, t, w->in, &w->wm);
 	if (res == WS_MAXKEYS) {
@@ -375,6 +338,8 @@ static void finish(struct win *w)
 	if (w->ckpt) {
 		if (w->flush)
 			ws_write_open(&w->ws);
+		else if (w->ws.emit == EMIT_UPDATE)
+			ws_trigger(&w->ws); /* a last trigger: the changes so far are out */
 		save(w);
 	} else {
 		ws_close(&w->ws, INT64_MAX);
@@ -588,7 +553,7 @@ int main(int argc, char **argv)
 	struct win w;
 	int nfiles = 0, rc;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	memset(&w, 0, sizeof w);
 	rc = setup(&w, argc, argv, &nfiles);
 	if (rc != CLI_CONTINUE) {

@@ -190,16 +190,7 @@ static bool agg_load(const struct agg_spec *s, struct agg_val *v, json_t *j)
 
 static json_t *save_state(const struct ws *w, const struct wm *wm, const struct ckpt_offsets *o)
 {
-	json_t *st = json_object(), *parts = json_array(), *panes = json_array();
-	json_object_set_new(st, "watermark",
-		wm->wm == WM_NONE ? json_null() : json_integer(wm->wm));
-	for (size_t i = 0; i < wm->n; i++) {
-		const struct wm_part *p = wm->all[i];
-		json_array_append_new(parts, json_pack("{s:o,s:i,s:I}", "topic",
-			p->topic ? json_stringn(p->topic, p->tlen) : json_null(), "partition",
-			(int)p->partition, "max", (json_int_t)p->max));
-	}
-	json_object_set_new(st, "partitions", parts);
+	json_t *st = ckpt_wm_json(wm), *panes = json_array();
 	json_object_set_new(st, "offsets", ckpt_offsets_json(o));
 	for (size_t i = 0; i < w->heap.n; i++) {
 		const struct bucket *b = w->heap.e[i];
@@ -220,31 +211,15 @@ static json_t *save_state(const struct ws *w, const struct wm *wm, const struct 
 static bool save_restore(struct ws *w, struct wm *wm, struct ckpt_offsets *o, json_t *st, int64_t now,
 	struct buf *err)
 {
-	json_t *mark, *parts, *offs, *panes, *v;
+	json_t *offs, *panes, *v;
 	size_t i;
-	if (json_unpack(st, "{s:o,s:o,s:o,s:o}", "watermark", &mark, "partitions", &parts, "offsets",
-			&offs, "panes", &panes) < 0 || !json_is_array(parts) || !json_is_array(panes) ||
-	    !(json_is_null(mark) || json_is_integer(mark))) {
+	if (json_unpack(st, "{s:o,s:o}", "offsets", &offs, "panes", &panes) < 0 ||
+	    !json_is_array(panes)) {
 		buf_printf(err, "state: expected watermark, partitions, offsets and panes");
 		return false;
 	}
-	json_array_foreach(parts, i, v) {
-		json_t *topic;
-		int p;
-		json_int_t max;
-		if (json_unpack(v, "{s:o,s:i,s:I}", "topic", &topic, "partition", &p, "max", &max) < 0 ||
-		    !(json_is_null(topic) || json_is_string(topic))) {
-			buf_printf(err, "partitions[%zu]: expected {topic, partition, max}", i);
-			return false;
-		}
-		if (json_is_null(topic))
-			wm_set_part(wm, NULL, 0, 0, max, now);
-		else
-			wm_set_part(wm, json_string_value(topic), json_string_length(topic), p, max,
-				now);
-	}
-	if (json_is_integer(mark))
-		wm_raise(wm, json_integer_value(mark));
+	if (!ckpt_wm_load(wm, st, now, err))
+		return false;
 	if (!ckpt_offsets_load(o, offs, err))
 		return false;
 	json_array_foreach(panes, i, v) {

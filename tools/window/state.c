@@ -61,6 +61,10 @@ void ws_free(struct ws *w)
 	free(w->upd);
 	free(w->sort);
 	free(w->sorttmp);
+	for (size_t i = 0; w->members && i < w->nkeys + w->naggs; i++)
+		buf_free(&w->members[i]);
+	free(w->members);
+	buf_free(&w->prefix);
 }
 
 int ws_key_cmp(const char *a, size_t al, const char *b, size_t bl, size_t nkeys)
@@ -203,8 +207,6 @@ static void bucket_unlink(struct ws *w, struct pane *p)
 	}
 }
 
-/* ---- dirty list (--emit update) */
-
 static void mark_dirty(struct ws *w, struct pane *p)
 {
 	if (p->di != WS_NO_IDX)
@@ -229,20 +231,43 @@ static void clear_dirty(struct ws *w, struct pane *p)
 	p->di = WS_NO_IDX;
 }
 
-/* ---- rows */
+/* `,"name":` for each key and aggregate, escaped once. */
+static void members(struct ws *w)
+{
+	w->members = xcalloc(w->nkeys + w->naggs, sizeof *w->members);
+	for (size_t i = 0; i < w->nkeys + w->naggs; i++) {
+		buf_addc(&w->members[i], ',');
+		jw_strz(&w->members[i], i < w->nkeys ? w->key_names[i] : w->aggs[i - w->nkeys].name);
+		buf_addc(&w->members[i], ':');
+	}
+}
 
-static void write_row(struct ws *w, const struct pane *p)
+/* `{"window":{"start":...,"end":...}`, the same for all rows of a window. */
+static void window_prefix(struct buf *b, int64_t start, int64_t end)
+{
+	buf_reset(b);
+	buf_add(b, "{\"window\":{\"start\":", 19);
+	jw_time(b, start);
+	buf_add(b, ",\"end\":", 7);
+	jw_time(b, end);
+	buf_addc(b, '}');
+}
+
+/* A row; prefix is the window's, or NULL to make it. */
+static void write_row(struct ws *w, const struct pane *p, const struct buf *prefix)
 {
 	struct buf *b = out_buf(w->out);
-	buf_add(b, "{\"window\":{\"start\":", 19);
-	jw_time(b, p->start);
-	buf_add(b, ",\"end\":", 7);
-	jw_time(b, p->end);
-	buf_addc(b, '}');
+	if (!w->members)
+		members(w);
+	if (!prefix) {
+		window_prefix(&w->prefix, p->start, p->end);
+		prefix = &w->prefix;
+	}
+	buf_add(b, prefix->p, prefix->len);
 	const char *kp = p->k->kb, *ke = kp + p->k->kl;
 	for (size_t i = 0; i < w->nkeys; i++) {
 		struct json_val v;
-		jw_keyz(b, w->key_names[i]);
+		buf_add(b, w->members[i].p, w->members[i].len);
 		if (w->nkeys == 1) {
 			buf_add(b, kp, p->k->kl);
 		} else if (json_scan(&kp, ke, &v, NULL, 0)) {
@@ -251,15 +276,14 @@ static void write_row(struct ws *w, const struct pane *p)
 		}
 	}
 	for (size_t i = 0; i < w->naggs; i++) {
-		jw_keyz(b, w->aggs[i].name);
+		const struct buf *m = &w->members[w->nkeys + i];
+		buf_add(b, m->p, m->len);
 		agg_write(&w->aggs[i], &p->a[i], b);
 	}
 	buf_addc(b, '}');
 	w->rows++;
 	out_end_record(w->out);
 }
-
-/* ---- keys and panes */
 
 static struct gkey *key_get(struct ws *w, const char *kb, size_t kl, bool *full)
 {
@@ -462,7 +486,7 @@ enum ws_result ws_event(struct ws *w, const char *kb, size_t kl, int64_t t,
 	else
 		r = fixed_event(w, k, kb, kl, t, in, wm);
 	for (size_t i = 0; i < w->nupd && !w->out->broken; i++)
-		write_row(w, w->upd[i]);
+		write_row(w, w->upd[i], NULL);
 	w->nupd = 0;
 	return r;
 }
@@ -473,13 +497,14 @@ void ws_close(struct ws *w, int64_t upto)
 	while ((b = heap_top(&w->heap)) && b->se[1] <= upto) {
 		heap_pop(&w->heap);
 		struct ws_sortent *se = sort_panes(w, b->p, b->n);
+		window_prefix(&w->prefix, b->se[0], b->se[1]);
 		for (uint32_t i = 0; i < b->n; i++) {
 			struct pane *p = se[i].p;
 			if (i + 4 < b->n)
 				__builtin_prefetch(se[i + 4].p);
 			if (w->emit == EMIT_FINAL || (w->emit == EMIT_UPDATE && p->di != WS_NO_IDX))
 				if (!w->out->broken)
-					write_row(w, p);
+					write_row(w, p, &w->prefix);
 			pane_drop(w, p);
 		}
 		bucket_drop(w, b);
@@ -502,8 +527,9 @@ void ws_write_open(struct ws *w)
 	for (size_t i = 0; i < n && !w->out->broken; i++) {
 		struct bucket *b = bs[i];
 		struct ws_sortent *se = sort_panes(w, b->p, b->n);
+		window_prefix(&w->prefix, b->se[0], b->se[1]);
 		for (uint32_t j = 0; j < b->n; j++) {
-			write_row(w, se[j].p);
+			write_row(w, se[j].p, &w->prefix);
 			clear_dirty(w, se[j].p);
 		}
 	}
@@ -517,7 +543,7 @@ void ws_trigger(struct ws *w)
 	struct ws_sortent *se = sort_panes(w, w->dirty, w->ndirty);
 	for (size_t i = 0; i < w->ndirty; i++) {
 		if (!w->out->broken)
-			write_row(w, se[i].p);
+			write_row(w, se[i].p, NULL);
 		se[i].p->di = WS_NO_IDX;
 	}
 	w->ndirty = 0;
@@ -527,7 +553,8 @@ struct pane *ws_restore(struct ws *w, const char *kb, size_t kl, int64_t start, 
 	bool dirty)
 {
 	bool full;
-	if (end <= start || (w->mode == WS_FIXED && end - start != w->size))
+	if (end <= start || (w->mode == WS_FIXED && (end - start != w->size ||
+		w->offset + tm_floordiv(start - w->offset, w->slide) * w->slide != start)))
 		return NULL;
 	struct gkey *k = htab_get(&w->keys, kb, kl);
 	size_t saved = w->max_keys;

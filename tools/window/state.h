@@ -86,6 +86,8 @@ struct ws {
 	size_t nupd, updcap;
 	struct ws_sortent *sort, *sorttmp;
 	size_t sortcap;
+	struct buf *members;   /* `,"name":` of keys, then aggregates */
+	struct buf prefix;     /* the window part of rows being written */
 	uint64_t rows;
 };
 

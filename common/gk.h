@@ -1,5 +1,5 @@
-#ifndef RUNNEL_WINDOW_GK_H
-#define RUNNEL_WINDOW_GK_H
+#ifndef RUNNEL_GK_H
+#define RUNNEL_GK_H
 
 #include <stdint.h>
 

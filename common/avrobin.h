@@ -1,5 +1,5 @@
-#ifndef RUNNEL_AVRO_H
-#define RUNNEL_AVRO_H
+#ifndef RUNNEL_AVROBIN_H
+#define RUNNEL_AVROBIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
