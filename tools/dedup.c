@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "heap.h"
 #include "htab.h"
 #include "kmeta.h"
@@ -72,7 +73,7 @@ struct dedup {
 	struct rec r;
 	struct buf key, scratch, why, kscratch;
 	bool changed;
-	uint64_t in, passed, dropped, nokey, late, replayed;
+	uint64_t handled, passed, dropped, nokey, late, replayed;
 	size_t peak;
 };
 
@@ -204,37 +205,37 @@ static void on_tick(void *ctx)
 		save(d);
 }
 
-static bool bad(struct dedup *d, struct lr *lr, const char *line, size_t len, const char *why)
+static enum filter_verdict bad(const struct lr *lr, const char *line, size_t len,
+	const char *why)
 {
 	diag_bad(lr->name, lr->lineno, why, line, len);
-	(void)d;
-	return false;
+	return FILTER_BAD;
 }
 
-/* One line; false when it was bad input. */
-static bool process(struct dedup *d, struct lr *lr, const char *line, size_t len)
+static enum filter_verdict dedup_line(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
 {
+	struct dedup *d = ctx;
 	struct json_val tv;
 	struct kmeta km;
 	int64_t t;
-	d->in++;
 	if (!rec_parse(&d->r, line, len, &d->why))
-		return bad(d, lr, line, len, d->why.p);
+		return bad(lr, line, len, d->why.p);
 	if (!rec_get(&d->r, &d->tpath, &tv)) {
 		buf_reset(&d->why);
 		buf_printf(&d->why, "no event time: field %s is missing", d->tpath.text);
-		return bad(d, lr, line, len, d->why.p);
+		return bad(lr, line, len, d->why.p);
 	}
 	if (!tm_from_json(tv, &t)) {
 		buf_reset(&d->why);
 		buf_printf(&d->why, "field %s: not an RFC 3339 time or epoch milliseconds",
 			d->tpath.text);
-		return bad(d, lr, line, len, d->why.p);
+		return bad(lr, line, len, d->why.p);
 	}
 	bool has_km = kmeta_get(&d->r, &km, &d->kscratch);
 	if (d->ckpt && has_km && ckpt_offsets_seen(&d->offs, &km)) {
 		d->replayed++; /* absorbed before the checkpoint: its fate is decided */
-		return true;
+		return FILTER_OK;
 	}
 	bool dup = false;
 	if (!rec_key(&d->r, d->keys, d->nkeys, &d->key, &d->scratch)) {
@@ -267,41 +268,9 @@ static bool process(struct dedup *d, struct lr *lr, const char *line, size_t len
 	if (wm_observe(&d->wm, has_km ? km.topic : NULL, has_km ? km.tlen : 0,
 		    has_km ? km.partition : 0, t, 0))
 		evict(d);
-	if (d->ckpt && (d->in & 1023) == 0)
+	if (d->ckpt && (++d->handled & 1023) == 0)
 		on_tick(d);
-	return true;
-}
-
-static int run_file(struct dedup *d, const char *file)
-{
-	struct lr lr;
-	const char *line;
-	size_t len;
-	int st, rc = RN_EXIT_OK;
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
-	}
-	lr_set_idle(&lr, out_flush_cb, &d->out);
-	if (d->ckpt)
-		lr_set_tick(&lr, d->ckpt_interval < 1000 ? (int)d->ckpt_interval : 1000, on_tick, d);
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		bool ok = st == LR_TOOLONG ?
-			bad(d, &lr, line, len, "line longer than --max-line") :
-			process(d, &lr, line, len);
-		if (!ok && cli.strict) {
-			rc = RN_EXIT_REJECT;
-			break;
-		}
-		if (d->out.broken)
-			break;
-	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
-	}
-	lr_close(&lr);
-	return rc;
+	return FILTER_OK;
 }
 
 static bool parse_keys(struct dedup *d, const char *arg)
@@ -426,13 +395,12 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	out_init(&d.out, 1, "stdout", cli.unbuffered);
-	if (argc == 0)
-		rc = run_file(&d, "-");
-	for (; argc > 0 && !sig_stop && rc != RN_EXIT_REJECT && !d.out.broken; argc--, argv++) {
-		r = run_file(&d, *argv);
-		if (r > rc)
-			rc = r;
+	struct filter f = { .line = dedup_line, .ctx = &d, .out = &d.out };
+	if (d.ckpt) {
+		f.tick = on_tick;
+		f.tick_ms = d.ckpt_interval < 1000 ? (int)d.ckpt_interval : 1000;
 	}
+	rc = filter_files(&f, argc, argv);
 	if (d.ckpt && save(&d) < 0 && rc == RN_EXIT_OK)
 		rc = RN_EXIT_RUNTIME;
 	if (out_close(&d.out) < 0 && d.out.err) {
@@ -445,7 +413,7 @@ int main(int argc, char **argv)
 	}
 	diag_info("in=%llu passed=%llu dropped=%llu nokey=%llu late=%llu replayed=%llu "
 		"rejected=%llu state=%zu peak_state=%zu",
-		(unsigned long long)d.in, (unsigned long long)d.passed,
+		(unsigned long long)f.lines, (unsigned long long)d.passed,
 		(unsigned long long)d.dropped, (unsigned long long)d.nokey,
 		(unsigned long long)d.late, (unsigned long long)d.replayed,
 		(unsigned long long)diag_bad_count(), d.seen.n, d.peak);

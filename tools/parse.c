@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "json.h"
 #include "jw.h"
 #include "lineio.h"
@@ -53,7 +54,7 @@ struct parse {
 	struct rec r, inner;
 	struct buf why, why2, doc, scratch;
 	struct out o;
-	uint64_t in, out;
+	uint64_t out;
 };
 
 static bool is_kafka(struct json_val key)
@@ -138,44 +139,21 @@ static bool do_line(struct parse *p, const char *line, size_t len, struct buf *b
 	return true;
 }
 
-static int parse_file(struct parse *p, const char *file)
+static enum filter_verdict parse_line(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
 {
-	struct lr lr;
-	const char *line;
-	size_t len;
-	int st, rc = RN_EXIT_OK;
-
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
+	struct parse *p = ctx;
+	struct buf *b = p->check ? &p->scratch : out_buf(&p->o);
+	if (p->check)
+		buf_reset(b);
+	if (!do_line(p, line, len, b)) {
+		diag_bad(lr->name, lr->lineno, p->why.p, line, len);
+		return FILTER_BAD;
 	}
-	lr_set_idle(&lr, out_flush_cb, &p->o);
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		struct buf *b = p->check ? &p->scratch : out_buf(&p->o);
-		p->in++;
-		if (p->check)
-			buf_reset(b);
-		if (st == LR_TOOLONG) {
-			diag_bad(lr.name, lr.lineno, "line longer than --max-line", line, len);
-		} else if (!do_line(p, line, len, b)) {
-			diag_bad(lr.name, lr.lineno, p->why.p, line, len);
-		} else {
-			p->out++;
-			if (!p->check && out_end_record(&p->o) < 0)
-				break;
-			continue;
-		}
-		if (cli.strict) {
-			rc = RN_EXIT_REJECT;
-			break;
-		}
-	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
-	}
-	lr_close(&lr);
-	return rc;
+	p->out++;
+	if (!p->check && out_end_record(&p->o) < 0)
+		return FILTER_STOP;
+	return FILTER_OK;
 }
 
 int main(int argc, char **argv)
@@ -240,17 +218,8 @@ int main(int argc, char **argv)
 	rec_init(&p.inner);
 	out_init(&p.o, 1, "stdout", cli.unbuffered);
 
-	static char stdin_name[] = "-";
-	static char *stdin_only[] = { stdin_name, NULL };
-	if (argc == 0)
-		argv = stdin_only;
-	for (; *argv && !sig_stop && !p.o.broken; argv++) {
-		r = parse_file(&p, *argv);
-		if (r > rc)
-			rc = r;
-		if (r == RN_EXIT_REJECT || p.o.err)
-			break;
-	}
+	struct filter f = { .line = parse_line, .ctx = &p, .out = &p.o };
+	rc = filter_files(&f, argc, argv);
 	if (out_close(&p.o) < 0 && p.o.err) {
 		diag_err("stdout: %s", strerror(p.o.err));
 		rc = RN_EXIT_RUNTIME;
@@ -259,7 +228,7 @@ int main(int argc, char **argv)
 		rc = RN_EXIT_RUNTIME;
 	if (p.check && rc == RN_EXIT_OK && diag_bad_count())
 		rc = RN_EXIT_REJECT;
-	diag_info("in=%llu %s=%llu rejected=%llu", (unsigned long long)p.in,
+	diag_info("in=%llu %s=%llu rejected=%llu", (unsigned long long)f.lines,
 		p.check ? "valid" : "out", (unsigned long long)p.out,
 		(unsigned long long)diag_bad_count());
 	rec_free(&p.r);

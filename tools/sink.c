@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "lineio.h"
 #include "out.h"
 #include "path.h"
@@ -83,7 +84,10 @@ struct sink {
 	int64_t cache_sec;
 	struct buf cache_dir;
 	struct out out; /* completed paths */
-	uint64_t in, written, files, failed;
+	struct rec r;
+	struct buf why;
+	bool io_failed;
+	uint64_t written, files, failed;
 };
 
 /* mkdir -p for a path below the root. */
@@ -293,63 +297,36 @@ static int sink_record(struct sink *s, const char *line, size_t len, int64_t ms)
 	return 0;
 }
 
-static int sink_file(struct sink *s, const char *file)
+static enum filter_verdict sink_line(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
 {
-	struct lr lr;
-	struct rec r;
-	struct buf why = BUF_INIT;
-	const char *line;
-	size_t len;
-	int st, rc = RN_EXIT_OK;
-
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
+	struct sink *s = ctx;
+	struct json_val tv;
+	int64_t ms;
+	if (!rec_parse(&s->r, line, len, &s->why)) {
+		diag_bad(lr->name, lr->lineno, s->why.p, line, len);
+		return FILTER_BAD;
 	}
-	lr_set_idle(&lr, out_flush_cb, &s->out);
-	int64_t tick = s->max_age / 4;
-	lr_set_tick(&lr, tick < 50 ? 50 : tick > 1000 ? 1000 : (int)tick, on_tick, s);
-	rec_init(&r);
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		struct json_val tv;
-		int64_t ms;
-		s->in++;
-		if (st == LR_TOOLONG) {
-			diag_bad(lr.name, lr.lineno, "line longer than --max-line", line, len);
-		} else if (!rec_parse(&r, line, len, &why)) {
-			diag_bad(lr.name, lr.lineno, why.p, line, len);
-		} else if (!rec_get(&r, &s->tpath, &tv)) {
-			buf_reset(&why);
-			buf_printf(&why, "no event time: field %s is missing", s->tpath.text);
-			diag_bad(lr.name, lr.lineno, why.p, line, len);
-		} else if (!tm_from_json(tv, &ms)) {
-			buf_reset(&why);
-			buf_printf(&why, "field %s: not an RFC 3339 time or epoch milliseconds",
-				s->tpath.text);
-			diag_bad(lr.name, lr.lineno, why.p, line, len);
-		} else {
-			/* write the record as it came, minus a trailing CR or spaces */
-			if (sink_record(s, r.obj.p, r.obj.len, ms) < 0) {
-				rc = RN_EXIT_RUNTIME;
-				break;
-			}
-			if ((s->written & 1023) == 0)
-				roll_aged(s);
-			continue;
-		}
-		if (cli.strict) {
-			rc = RN_EXIT_REJECT;
-			break;
-		}
+	if (!rec_get(&s->r, &s->tpath, &tv)) {
+		buf_reset(&s->why);
+		buf_printf(&s->why, "no event time: field %s is missing", s->tpath.text);
+		diag_bad(lr->name, lr->lineno, s->why.p, line, len);
+		return FILTER_BAD;
 	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
+	if (!tm_from_json(tv, &ms)) {
+		buf_reset(&s->why);
+		buf_printf(&s->why, "field %s: not an RFC 3339 time or epoch milliseconds",
+			s->tpath.text);
+		diag_bad(lr->name, lr->lineno, s->why.p, line, len);
+		return FILTER_BAD;
 	}
-	rec_free(&r);
-	buf_free(&why);
-	lr_close(&lr);
-	return rc;
+	if (sink_record(s, s->r.obj.p, s->r.obj.len, ms) < 0) {
+		s->io_failed = true;
+		return FILTER_STOP;
+	}
+	if ((s->written & 1023) == 0)
+		roll_aged(s);
+	return FILTER_OK;
 }
 
 int main(int argc, char **argv)
@@ -428,15 +405,13 @@ int main(int argc, char **argv)
 	s.parts = xcalloc(s.max_open, sizeof *s.parts);
 	out_init(&s.out, 1, "stdout", true);
 
-	if (argc == 0) {
-		rc = sink_file(&s, "-");
-	} else {
-		for (; *argv && !sig_stop && rc != RN_EXIT_REJECT; argv++) {
-			r = sink_file(&s, *argv);
-			if (r > rc)
-				rc = r;
-		}
-	}
+	int64_t tick = s.max_age / 4;
+	struct filter f = { .line = sink_line, .ctx = &s, .out = &s.out, .tick = on_tick,
+		.tick_ms = tick < 50 ? 50 : tick > 1000 ? 1000 : (int)tick };
+	rec_init(&s.r);
+	rc = filter_files(&f, argc, argv);
+	if (s.io_failed)
+		rc = RN_EXIT_RUNTIME;
 	while (s.nparts)
 		if (part_close(&s, &s.parts[0]) < 0)
 			rc = RN_EXIT_RUNTIME;
@@ -444,10 +419,12 @@ int main(int argc, char **argv)
 		rc = RN_EXIT_RUNTIME;
 	if (diag_finish() < 0)
 		rc = RN_EXIT_RUNTIME;
-	diag_info("in=%llu written=%llu rejected=%llu files=%llu", (unsigned long long)s.in,
+	diag_info("in=%llu written=%llu rejected=%llu files=%llu", (unsigned long long)f.lines,
 		(unsigned long long)s.written, (unsigned long long)diag_bad_count(),
 		(unsigned long long)s.files);
 	free(s.parts);
+	rec_free(&s.r);
+	buf_free(&s.why);
 	buf_free(&s.cache_dir);
 	path_free(&s.tpath);
 	return rc;

@@ -10,6 +10,7 @@
 #include "detect.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "jw.h"
 #include "kmeta.h"
 #include "lineio.h"
@@ -318,7 +319,7 @@ static void on_idle(void *ctx)
 	periodic(ctx, true);
 }
 
-static bool bad(struct dt *d, struct lr *lr, const char *line, size_t len, const char *fmt,
+static bool bad(struct dt *d, const struct lr *lr, const char *line, size_t len, const char *fmt,
 	const char *arg)
 {
 	if (fmt) {
@@ -330,7 +331,7 @@ static bool bad(struct dt *d, struct lr *lr, const char *line, size_t len, const
 }
 
 /* One input line; false when it was bad. */
-static bool accept(struct dt *d, struct lr *lr, const char *line, size_t len)
+static bool accept(struct dt *d, const struct lr *lr, const char *line, size_t len)
 {
 	struct json_val tv;
 	struct kmeta km;
@@ -381,43 +382,16 @@ static bool accept(struct dt *d, struct lr *lr, const char *line, size_t len)
 	return true;
 }
 
-static int run_file(struct dt *d, const char *file)
+static enum filter_verdict detect_line(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
 {
-	struct lr lr;
-	const char *line;
-	size_t len;
-	int st, rc = 0;
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
-	}
-	lr_set_idle(&lr, on_idle, d);
-	if (d->ckpt && d->ckpt_interval) {
-		int64_t tick = d->ckpt_interval < 1000 ? d->ckpt_interval : 1000;
-		lr_set_tick(&lr, tick < 10 ? 10 : (int)tick, on_idle, d);
-	}
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		bool ok;
-		d->lines++;
-		if (st == LR_TOOLONG)
-			ok = bad(d, &lr, line, len, "line longer than --max-line", NULL);
-		else
-			ok = accept(d, &lr, line, len);
-		if (!ok && cli.strict) {
-			rc = RN_EXIT_REJECT;
-			break;
-		}
-		if (d->fatal || d->out.broken)
-			break;
-		if ((d->lines & 1023) == 0)
-			periodic(d, false);
-	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
-	}
-	lr_close(&lr);
-	return rc;
+	struct dt *d = ctx;
+	bool ok = accept(d, lr, line, len);
+	if (d->fatal)
+		return FILTER_STOP;
+	if ((++d->lines & 1023) == 0)
+		periodic(d, false);
+	return ok ? FILTER_OK : FILTER_BAD;
 }
 
 static bool parse_dur(const char *opt, const char *s, int64_t *ms)
@@ -627,12 +601,13 @@ int main(int argc, char **argv)
 	}
 	d.last_ckpt = tm_mono_ms();
 	out_init(&d.out, 1, "stdout", cli.unbuffered);
-	if (argc == 0) {
-		rc = run_file(&d, "-");
-	} else {
-		for (; *argv && !sig_stop && !rc && !d.fatal && !d.out.broken; argv++)
-			rc = run_file(&d, *argv);
+	struct filter f = { .line = detect_line, .ctx = &d, .out = &d.out, .idle = on_idle };
+	if (d.ckpt && d.ckpt_interval) {
+		int64_t tick = d.ckpt_interval < 1000 ? d.ckpt_interval : 1000;
+		f.tick = on_idle;
+		f.tick_ms = tick < 10 ? 10 : (int)tick;
 	}
+	rc = filter_files(&f, argc, argv);
 	if (rc != RN_EXIT_REJECT)
 		finish(&d);
 	if (d.fatal && !rc)
@@ -647,7 +622,7 @@ int main(int argc, char **argv)
 		diag_warn("%llu partial matches dropped at --max-partial %zu",
 			(unsigned long long)d.R.runs_dropped, d.max_runs);
 	diag_info("lines=%llu events=%llu alerts=%llu suppressed=%llu late=%llu replayed=%llu "
-		"rejected=%llu keys=%zu", (unsigned long long)d.lines,
+		"rejected=%llu keys=%zu", (unsigned long long)f.lines,
 		(unsigned long long)d.events, (unsigned long long)d.alerts,
 		(unsigned long long)d.suppressed, (unsigned long long)d.late_n,
 		(unsigned long long)d.replayed, (unsigned long long)diag_bad_count(),

@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "dq.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "jw.h"
 #include "kmeta.h"
 #include "lineio.h"
@@ -95,7 +96,7 @@ struct dq {
 	double fail_under;
 	int64_t max_silence, last_mono, last_wall;
 	bool stale;
-	uint64_t total, complete, valid, dup, late, bad;
+	uint64_t total, complete, valid, dup, late;
 	uint64_t *fail;
 	bool *failed;
 	struct out out;
@@ -286,48 +287,16 @@ static void on_tick(void *ctx)
 	out_flush(&d->out);
 }
 
-static int run_file(struct dq *d, const char *file)
+static enum filter_verdict dq_line(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
 {
-	struct lr lr;
-	const char *line;
-	size_t len;
-	int st, rc = RN_EXIT_OK;
-
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
+	struct dq *d = ctx;
+	if (!rec_parse(&d->r, line, len, &d->why)) {
+		diag_bad(lr->name, lr->lineno, d->why.p, line, len);
+		return FILTER_BAD;
 	}
-	lr_set_idle(&lr, on_idle, d);
-	int64_t tick = 1000;
-	if (d->max_silence && d->max_silence / 4 < tick)
-		tick = d->max_silence / 4;
-	if (d->idle_ms && d->idle_ms / 4 < tick)
-		tick = d->idle_ms / 4;
-	if (d->max_silence || d->idle_ms)
-		lr_set_tick(&lr, tick < 10 ? 10 : (int)tick, on_tick, d);
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		if (st == LR_TOOLONG) {
-			diag_bad(lr.name, lr.lineno, "line longer than --max-line", line, len);
-		} else if (!rec_parse(&d->r, line, len, &d->why)) {
-			diag_bad(lr.name, lr.lineno, d->why.p, line, len);
-		} else {
-			event(d);
-			if (d->out.broken)
-				break;
-			continue;
-		}
-		d->bad++;
-		if (cli.strict) {
-			rc = RN_EXIT_REJECT;
-			break;
-		}
-	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
-	}
-	lr_close(&lr);
-	return rc;
+	event(d);
+	return FILTER_OK;
 }
 
 /* --fail-under: every pass ratio over the whole input; the failing ones on stderr. */
@@ -493,7 +462,7 @@ int main(int argc, char **argv)
 {
 	struct dq d;
 	const char *tfield = "timestamp", *perr;
-	int r, rc;
+	int rc;
 
 	cli_init(argv);
 	memset(&d, 0, sizeof d);
@@ -517,15 +486,17 @@ int main(int argc, char **argv)
 		d.failed = xcalloc(d.nck, sizeof *d.failed);
 		d.last_mono = tm_mono_ms();
 		out_init(&d.out, 1, "stdout", cli.unbuffered);
-		if (argc == 0) {
-			rc = run_file(&d, "-");
-		} else {
-			for (; *argv && !sig_stop && rc != RN_EXIT_REJECT && !d.out.broken; argv++) {
-				r = run_file(&d, *argv);
-				if (r > rc)
-					rc = r;
-			}
+		int64_t tick = 1000;
+		if (d.max_silence && d.max_silence / 4 < tick)
+			tick = d.max_silence / 4;
+		if (d.idle_ms && d.idle_ms / 4 < tick)
+			tick = d.idle_ms / 4;
+		struct filter f = { .line = dq_line, .ctx = &d, .out = &d.out, .idle = on_idle };
+		if (d.max_silence || d.idle_ms) {
+			f.tick = on_tick;
+			f.tick_ms = tick < 10 ? 10 : (int)tick;
 		}
+		rc = filter_files(&f, argc, argv);
 		close_windows(&d, true);
 		if (out_close(&d.out) < 0 && d.out.err && !d.out.broken)
 			rc = RN_EXIT_RUNTIME;
@@ -536,7 +507,7 @@ int main(int argc, char **argv)
 		diag_info("events=%llu complete=%llu valid=%llu duplicate=%llu late=%llu "
 			"rejected=%llu", (unsigned long long)d.total, (unsigned long long)d.complete,
 			(unsigned long long)d.valid, (unsigned long long)d.dup,
-			(unsigned long long)d.late, (unsigned long long)d.bad);
+			(unsigned long long)d.late, (unsigned long long)diag_bad_count());
 		wm_free(&d.wm);
 	}
 	close_windows(&d, true);

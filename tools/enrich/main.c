@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "enrich.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "ijoin.h"
 #include "lineio.h"
 #include "sig.h"
@@ -67,7 +68,7 @@ struct lookup {
 	struct out out;
 	struct rec r;
 	struct buf key, why;
-	uint64_t in, out_n, matched, reloads;
+	uint64_t out_n, matched, reloads;
 };
 
 /* SIGHUP: build the new table completely before dropping the old one. */
@@ -92,56 +93,31 @@ static void on_tick(void *ctx)
 	maybe_reload(ctx);
 }
 
-static int lookup_file(struct lookup *l, const char *file)
+static enum filter_verdict lookup_line(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
 {
-	struct lr lr;
-	const char *line;
-	size_t len;
-	int st, rc = RN_EXIT_OK;
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
+	struct lookup *l = ctx;
+	const char *row = NULL;
+	size_t rowlen = 0;
+	if (sig_hup)
+		maybe_reload(l);
+	if (!rec_parse(&l->r, line, len, &l->why)) {
+		diag_bad(lr->name, lr->lineno, l->why.p, line, len);
+		return FILTER_BAD;
 	}
-	lr_set_idle(&lr, out_flush_cb, &l->out);
-	lr_set_tick(&lr, 250, on_tick, l);
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		l->in++;
-		if (sig_hup)
-			maybe_reload(l);
-		if (st == LR_TOOLONG) {
-			diag_bad(lr.name, lr.lineno, "line longer than --max-line", line, len);
-		} else if (!rec_parse(&l->r, line, len, &l->why)) {
-			diag_bad(lr.name, lr.lineno, l->why.p, line, len);
-		} else {
-			const char *row = NULL;
-			size_t rowlen = 0;
-			if (key_of(&l->r, l->keys.ev, l->keys.n, &l->key))
-				row = table_find(&l->table, l->key.p, l->key.len, &rowlen);
-			if (row)
-				l->matched++;
-			if (row || !l->inner) {
-				if (row)
-					merge_write(out_buf(&l->out), &l->merge, &l->r, row, rowlen,
-						false);
-				else
-					buf_add(out_buf(&l->out), l->r.obj.p, l->r.obj.len);
-				l->out_n++;
-				if (out_end_record(&l->out) < 0 && l->out.broken)
-					break;
-			}
-			continue;
-		}
-		if (cli.strict) {
-			rc = RN_EXIT_REJECT;
-			break;
-		}
-	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
-	}
-	lr_close(&lr);
-	return rc;
+	if (key_of(&l->r, l->keys.ev, l->keys.n, &l->key))
+		row = table_find(&l->table, l->key.p, l->key.len, &rowlen);
+	if (row)
+		l->matched++;
+	else if (l->inner)
+		return FILTER_OK;
+	if (row)
+		merge_write(out_buf(&l->out), &l->merge, &l->r, row, rowlen, false);
+	else
+		buf_add(out_buf(&l->out), l->r.obj.p, l->r.obj.len);
+	l->out_n++;
+	out_end_record(&l->out);
+	return FILTER_OK;
 }
 
 int main(int argc, char **argv)
@@ -248,19 +224,15 @@ int main(int argc, char **argv)
 		l.table.nrows, l.table.dup_keys);
 	out_init(&l.out, 1, "stdout", cli.unbuffered);
 	rec_init(&l.r);
-	if (argc == 0)
-		rc = lookup_file(&l, "-");
-	for (; argc > 0 && !sig_stop && rc != RN_EXIT_REJECT && !l.out.broken; argc--, argv++) {
-		r = lookup_file(&l, *argv);
-		if (r > rc)
-			rc = r;
-	}
+	struct filter f = { .line = lookup_line, .ctx = &l, .out = &l.out, .tick = on_tick,
+		.tick_ms = 250 };
+	rc = filter_files(&f, argc, argv);
 	if (out_close(&l.out) < 0 && l.out.err) {
 		diag_err("stdout: %s", strerror(l.out.err));
 		rc = RN_EXIT_RUNTIME;
 	}
 	diag_info("in=%llu out=%llu matched=%llu rejected=%llu reloads=%llu",
-		(unsigned long long)l.in, (unsigned long long)l.out_n,
+		(unsigned long long)f.lines, (unsigned long long)l.out_n,
 		(unsigned long long)l.matched, (unsigned long long)diag_bad_count(),
 		(unsigned long long)l.reloads);
 done:

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "lineio.h"
 #include "pp.h"
 #include "prom.h"
@@ -172,7 +173,7 @@ static void on_tick(void *ctx)
 		flush(p);
 }
 
-static void bad(struct pp *p, struct lr *lr, const char *why, const char *line, size_t len)
+static void bad(struct pp *p, const struct lr *lr, const char *why, const char *line, size_t len)
 {
 	diag_bad(lr->name, lr->lineno, why, line, len);
 	pthread_mutex_lock(&p->mu);
@@ -182,58 +183,44 @@ static void bad(struct pp *p, struct lr *lr, const char *why, const char *line, 
 	pthread_mutex_unlock(&p->mu);
 }
 
-static int run_file(struct pp *p, const char *file)
+static enum filter_verdict pp_input(struct pp *p, const struct lr *lr, const char *line,
+	size_t len, bool toolong)
 {
-	struct lr lr;
-	struct rec r;
-	const char *line;
-	size_t len;
-	int st, rc = RN_EXIT_OK;
+	bool ok;
+	buf_reset(&p->err);
+	pthread_mutex_lock(&p->mu);
+	p->nin++;
+	if (p->self)
+		p->s_in->value++;
+	if (toolong) {
+		buf_adds(&p->err, "line longer than --max-line");
+		ok = false;
+	} else if (!rec_parse(&p->r, line, len, &p->err)) {
+		ok = false;
+	} else {
+		ok = p->nmaps ? apply_maps(p, &p->r) : apply_record(p, &p->r);
+	}
+	pthread_mutex_unlock(&p->mu);
+	p->dirty = true;
+	if (!ok)
+		bad(p, lr, p->err.p, line, len);
+	if ((p->nin & 1023) == 0 && flushing(p)) {
+		int64_t now = tm_mono_ms();
+		if (now >= p->next_try && now - p->last_flush >= p->interval)
+			flush(p);
+	}
+	return ok ? FILTER_OK : FILTER_BAD;
+}
 
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
-	}
-	lr_set_idle(&lr, on_tick, p);
-	lr_set_tick(&lr, p->gap < 100 ? (int)p->gap : 100, on_tick, p);
-	rec_init(&r);
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		bool ok;
-		buf_reset(&p->err);
-		pthread_mutex_lock(&p->mu);
-		p->nin++;
-		if (p->self)
-			p->s_in->value++;
-		if (st == LR_TOOLONG) {
-			buf_adds(&p->err, "line longer than --max-line");
-			ok = false;
-		} else if (!rec_parse(&r, line, len, &p->err)) {
-			ok = false;
-		} else {
-			ok = p->nmaps ? apply_maps(p, &r) : apply_record(p, &r);
-		}
-		pthread_mutex_unlock(&p->mu);
-		p->dirty = true;
-		if (!ok) {
-			bad(p, &lr, p->err.p, line, len);
-			if (cli.strict) {
-				rc = RN_EXIT_REJECT;
-				break;
-			}
-		}
-		if ((p->nin & 1023) == 0 && flushing(p)) {
-			int64_t now = tm_mono_ms();
-			if (now >= p->next_try && now - p->last_flush >= p->interval)
-				flush(p);
-		}
-	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
-	}
-	rec_free(&r);
-	lr_close(&lr);
-	return rc;
+static enum filter_verdict pp_line(void *ctx, const struct lr *lr, const char *line, size_t len)
+{
+	return pp_input(ctx, lr, line, len, false);
+}
+
+static enum filter_verdict pp_toolong(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
+{
+	return pp_input(ctx, lr, line, len, true);
 }
 
 /* End of input: the final push (or the group's deletion) and the last textfile. */
@@ -410,15 +397,12 @@ static int pp_run(struct pp *p, int argc, char **argv)
 
 	rc = setup(p, gateway, job, p->gl, p->ngl, listen, (long)timeout, retries);
 	if (rc == RN_EXIT_OK) {
-		if (argc == 0) {
-			rc = run_file(p, "-");
-		} else {
-			for (; *argv && !sig_stop && rc != RN_EXIT_REJECT; argv++) {
-				r = run_file(p, *argv);
-				if (r > rc)
-					rc = r;
-			}
-		}
+		struct filter f = { .line = pp_line, .toolong = pp_toolong, .ctx = p,
+			.idle = on_tick, .tick = on_tick,
+			.tick_ms = p->gap < 100 ? (int)p->gap : 100 };
+		rec_init(&p->r);
+		rc = filter_files(&f, argc, argv);
+		rec_free(&p->r);
 		r = finish(p);
 		if (r > rc && rc != RN_EXIT_REJECT)
 			rc = r;

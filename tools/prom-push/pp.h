@@ -87,6 +87,7 @@ struct pp {
 	int64_t interval, gap, last_flush, next_try, backoff;
 	bool dirty;
 	uint64_t nin, nrej;
+	struct rec r;
 	struct prom_label *gl; /* --label */
 	size_t ngl;
 };

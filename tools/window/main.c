@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "filter.h"
 #include "json.h"
 #include "kmeta.h"
 #include "lineio.h"
@@ -169,7 +170,7 @@ static void on_idle(void *ctx)
 	periodic(ctx, true);
 }
 
-static void bad(struct win *w, struct lr *lr, const char *line, size_t len, const char *fmt,
+static void bad(struct win *w, const struct lr *lr, const char *line, size_t len, const char *fmt,
 	const char *arg)
 {
 	if (fmt) {
@@ -180,7 +181,7 @@ static void bad(struct win *w, struct lr *lr, const char *line, size_t len, cons
 }
 
 /* One input line; false when it was bad. */
-static bool process(struct win *w, struct lr *lr, const char *line, size_t len)
+static bool process(struct win *w, const struct lr *lr, const char *line, size_t len)
 {
 	struct json_val tv;
 	struct kmeta km;
@@ -244,50 +245,16 @@ static bool process(struct win *w, struct lr *lr, const char *line, size_t len)
 	return true;
 }
 
-/* Returns 0, or the exit status that stops the run. */
-static int run_file(struct win *w, const char *file)
+static enum filter_verdict window_line(void *ctx, const struct lr *lr, const char *line,
+	size_t len)
 {
-	struct lr lr;
-	const char *line;
-	size_t len;
-	int st, rc = 0;
-	if (lr_open(&lr, file, cli.max_line) < 0) {
-		diag_err("%s: %s", file, strerror(errno));
-		return RN_EXIT_RUNTIME;
-	}
-	lr_set_idle(&lr, on_idle, w);
-	int64_t tick = 1000;
-	if (w->idle_ms && w->idle_ms / 4 < tick)
-		tick = w->idle_ms / 4;
-	if (w->ws.emit == EMIT_UPDATE && w->trigger && w->trigger < tick)
-		tick = w->trigger;
-	if (w->ckpt && w->ckpt_interval && w->ckpt_interval < tick)
-		tick = w->ckpt_interval;
-	lr_set_tick(&lr, tick < 10 ? 10 : (int)tick, on_idle, w);
-	while ((st = lr_next(&lr, &line, &len)) > 0) {
-		bool ok;
-		w->lines++;
-		if (st == LR_TOOLONG) {
-			diag_bad(lr.name, lr.lineno, "line longer than --max-line", line, len);
-			ok = false;
-		} else {
-			ok = process(w, &lr, line, len);
-		}
-		if (!ok && cli.strict) {
-			rc = RN_EXIT_REJECT;
-			break;
-		}
-		if (w->fatal || w->out.broken)
-			break;
-		if ((w->lines & 1023) == 0)
-			periodic(w, false);
-	}
-	if (st == LR_ERR) {
-		diag_err("%s: %s", lr.name, strerror(errno));
-		rc = RN_EXIT_RUNTIME;
-	}
-	lr_close(&lr);
-	return rc;
+	struct win *w = ctx;
+	bool ok = process(w, lr, line, len);
+	if (w->fatal)
+		return FILTER_STOP;
+	if ((++w->lines & 1023) == 0)
+		periodic(w, false);
+	return ok ? FILTER_OK : FILTER_BAD;
 }
 
 static bool parse_dur(const char *opt, const char *s, int64_t *ms, bool neg, bool zero)
@@ -574,12 +541,16 @@ int main(int argc, char **argv)
 	}
 	w.last_ckpt = w.last_trigger = tm_mono_ms();
 
-	if (nfiles == 0) {
-		rc = run_file(&w, "-");
-	} else {
-		for (; *argv && !sig_stop && !rc && !w.fatal && !w.out.broken; argv++)
-			rc = run_file(&w, *argv);
-	}
+	int64_t tick = 1000;
+	if (w.idle_ms && w.idle_ms / 4 < tick)
+		tick = w.idle_ms / 4;
+	if (w.ws.emit == EMIT_UPDATE && w.trigger && w.trigger < tick)
+		tick = w.trigger;
+	if (w.ckpt && w.ckpt_interval && w.ckpt_interval < tick)
+		tick = w.ckpt_interval;
+	struct filter f = { .line = window_line, .ctx = &w, .out = &w.out, .idle = on_idle,
+		.tick = on_idle, .tick_ms = tick < 10 ? 10 : (int)tick };
+	rc = filter_files(&f, nfiles, argv);
 	finish(&w);
 	if (w.fatal)
 		rc = w.fatal;
@@ -595,7 +566,7 @@ int main(int argc, char **argv)
 	if (diag_finish() < 0)
 		rc = RN_EXIT_RUNTIME;
 	diag_info("lines=%llu events=%llu late=%llu replayed=%llu rejected=%llu rows=%llu "
-		"open=%zu keys=%zu state=%zu bytes", (unsigned long long)w.lines,
+		"open=%zu keys=%zu state=%zu bytes", (unsigned long long)f.lines,
 		(unsigned long long)w.events, (unsigned long long)w.late_n,
 		(unsigned long long)w.skipped, (unsigned long long)diag_bad_count(),
 		(unsigned long long)w.ws.rows, w.ws.npanes, w.ws.keys.n, ws_bytes(&w.ws));
