@@ -38,32 +38,6 @@ const char *expr_tok_text(struct lex *L, char *tmp, size_t cap)
 	return tmp;
 }
 
-static void put_utf8(struct buf *b, unsigned cp)
-{
-	char o[4];
-	size_t n;
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		o[0] = (char)(0xF0 | (cp >> 18));
-		o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_add(b, o, n);
-}
-
 static int hex4(const char *p, const char *end)
 {
 	int v = 0;
@@ -139,7 +113,7 @@ static bool lex_string(struct lex *L)
 				expr_fail(L, (size_t)(esc - s), "unpaired surrogate in \\u escape");
 				return false;
 			}
-			put_utf8(&L->str, (unsigned)cp);
+			json_put_utf8(&L->str, (unsigned)cp);
 			break;
 		}
 		default:

@@ -562,7 +562,7 @@ size_t json_len(struct json_val v)
 	}
 }
 
-static void put_utf8(struct buf *b, unsigned cp)
+void json_put_utf8(struct buf *b, unsigned cp)
 {
 	char t[4];
 	size_t n;
@@ -614,7 +614,7 @@ void json_str_append(struct buf *b, struct json_val str)
 				p += 6;
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 			}
-			put_utf8(b, cp);
+			json_put_utf8(b, cp);
 			break;
 		}
 		default: buf_addc(b, c); break;

@@ -72,6 +72,8 @@ bool json_str_eq(struct json_val str, const char *s, size_t n);
 /* String contents: a pointer into the line when there are no escapes, else decoded
    into scratch (which is reset first). */
 const char *json_str(struct json_val str, struct buf *scratch, size_t *len);
+/* Append code point cp (at most U+10FFFF, not a surrogate) encoded as UTF-8. */
+void json_put_utf8(struct buf *b, unsigned cp);
 /* Decode and append the contents of a JSON string to b. */
 void json_str_append(struct buf *b, struct json_val str);
 

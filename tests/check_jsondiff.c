@@ -622,32 +622,6 @@ static void gen_ws(struct buf *b)
 	}
 }
 
-static void put_cp(struct buf *b, unsigned cp)
-{
-	char t[4];
-	size_t n;
-	if (cp < 0x80) {
-		t[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		t[0] = (char)(0xC0 | cp >> 6);
-		t[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		t[0] = (char)(0xE0 | cp >> 12);
-		t[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		t[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		t[0] = (char)(0xF0 | cp >> 18);
-		t[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		t[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		t[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_add(b, t, n);
-}
-
 static unsigned random_cp(void)
 {
 	static const unsigned edge[] = { 0x7F, 0x80, 0x7FF, 0x800, 0xFFF, 0x1000, 0xD7FF, 0xE000,
@@ -681,7 +655,7 @@ static void gen_string_body(struct buf *b, bool key)
 				e = 0;
 			buf_adds(b, esc[e]);
 		} else if (r < 85) {
-			put_cp(b, random_cp());
+			json_put_utf8(b, random_cp());
 		} else if (r < 88) {
 			char u[16];
 			snprintf(u, sizeof u, "\\u%04x", random_cp() & 0xFFFF);
