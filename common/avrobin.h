@@ -30,8 +30,8 @@
  * outside years 0000-9999), dates as "YYYY-MM-DD", enums as their symbol, bytes and
  * fixed as strings with \u00XX escapes for bytes that are not printable ASCII,
  * floats in their shortest round-trip form, NaN and infinities as the strings "NaN",
- * "Infinity", "-Infinity". Output of decoding feeds parse -s and kprod --avro back
- * unchanged.
+ * "Infinity", "-Infinity". Decoded output feeds parse -s and kprod --avro back
+ * unchanged (NaN and infinities aside: JSON numbers cannot hold them).
  *
  * The decoder is ours, not avro-c's: avro-c 1.11 trusts lengths and block counts in
  * the input. Every length, count, varint and enum or union index is checked against

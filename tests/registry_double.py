@@ -17,7 +17,7 @@ Compatibility is Confluent's default, BACKWARD, simplified: the new schema must 
 data written with the latest one, so a field it adds needs a default, and a field both
 have must keep its type (or promote: int to long/float/double, long to float/double,
 float to double, string to bytes and back). With --auth every request needs HTTP basic
-auth (401/40101 otherwise). --fail-next N answers the next N requests 503/50301 (retry
+auth (401 otherwise). --fail-next N answers the next N requests 503/50301 (retry
 tests). --log appends one JSON line per request: method, path, status. Prints "ready"
 once it listens on 127.0.0.1:PORT; stops on SIGTERM.
 """
@@ -39,7 +39,7 @@ PROMOTE = {"int": {"long", "float", "double"}, "long": {"float", "double"},
 
 class State:
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.ids = {}        # id -> schema text
         self.by_canon = {}   # canonical JSON -> id
         self.subjects = {}   # subject -> [id, ...] (version i+1)
@@ -124,7 +124,7 @@ def make_handler(st, auth, log):
             if auth:
                 want = "Basic " + base64.b64encode(auth.encode()).decode()
                 if self.headers.get("Authorization") != want:
-                    self.error(401, 40101, "Unauthorized",
+                    self.error(401, 401, "Unauthorized",
                                {"WWW-Authenticate": 'Basic realm="SchemaRegistry"'})
                     return False
             return True

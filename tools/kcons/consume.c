@@ -651,6 +651,8 @@ static void message(struct kc *k, rd_kafka_message_t *m)
 			return;
 		}
 	} else {
+		if (k->stop)
+			return; /* a fatal error (the schema registry): not handled */
 		k->rejected++;
 		if (cli.strict) {
 			k->status = RN_EXIT_REJECT;

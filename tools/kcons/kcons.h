@@ -11,6 +11,7 @@
 #include "kenv.h"
 #include "out.h"
 #include "rec.h"
+#include "wire.h"
 
 /* Where a partition starts (-o). */
 enum kc_start { KC_DEFAULT, KC_BEGINNING, KC_END, KC_STORED, KC_ABS, KC_TAIL };
@@ -42,6 +43,7 @@ struct kc_topic {
 struct kc {
 	/* options */
 	struct kconf conf;
+	struct kc_wire wire; /* --avro */
 	char **topics;
 	int ntopics;
 	const char *group;

@@ -41,7 +41,7 @@ static const char help[] =
 	"                       offsets (and -G's committed offsets) as JSON\n"
 	"      --timeout DUR    how long -e, --until and -L runs try to reach the cluster\n"
 	"                       before they fail (default 10s)\n"
-	CLI_HELP_INPUT CLI_HELP_BASE;
+	KCW_HELP CLI_HELP_INPUT CLI_HELP_BASE;
 
 enum { OPT_FROM = CLI_OPT_TOOL, OPT_UNTIL, OPT_META, OPT_MAX_RATE, OPT_TIMEOUT };
 
@@ -62,6 +62,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'F' },
 	{ "list", no_argument, NULL, 'L' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	KCW_LONG_OPTS,
 	CLI_LONG_INPUT,
 	CLI_LONG_BASE,
 	{ NULL, 0, NULL, 0 },
@@ -139,6 +140,7 @@ static void kc_free(struct kc *k)
 	buf_free(&k->loc);
 	buf_free(&k->scratch);
 	kconf_free(&k->conf);
+	kc_wire_free(&k->wire);
 }
 
 int main(int argc, char **argv)
@@ -148,6 +150,7 @@ int main(int argc, char **argv)
 
 	cli_init(argv);
 	kconf_init(&k.conf);
+	kc_wire_init(&k.wire);
 	k.timeout_ms = 10000;
 	while ((c = getopt_long(argc, argv, "b:t:G:p:o:ec:JX:F:L" CLI_SHORT_INPUT CLI_SHORT_BASE,
 			longopts, NULL)) != -1) {
@@ -218,6 +221,8 @@ int main(int argc, char **argv)
 				return cli_usage("--timeout: not a duration: '%s'", optarg);
 			break;
 		default:
+			if (kc_wire_opt(&k.wire, c, optarg))
+				break;
 			if ((r = cli_opt(c, optarg, help)) != CLI_CONTINUE)
 				return r;
 		}
@@ -243,6 +248,10 @@ int main(int argc, char **argv)
 			return cli_usage("topic patterns (%s) need -G and no -p", k.topics[i]);
 	if (cli.reject && diag_reject_open(cli.reject) < 0)
 		return RN_EXIT_RUNTIME;
+	if (!k.list && (r = kc_wire_start(&k.wire, &k.conf)) != CLI_CONTINUE) {
+		kc_free(&k);
+		return r;
+	}
 
 	r = k.list ? kc_list(&k) : kc_consume(&k);
 	if (diag_finish() < 0 && r == RN_EXIT_OK)

@@ -103,8 +103,15 @@ bool kc_record(struct kc *k, const rd_kafka_message_t *m)
 	bool ok;
 
 	msg_view(k, m, &e, k->envelope);
+	if (k->wire.on && kc_wire_decode(&k->wire, &e, k->envelope || k->meta, k->meta) == KCW_FATAL) {
+		k->status = k->wire.status;
+		k->stop = true;
+		return false;
+	}
 	if (k->envelope) {
 		kenv_write(b, &e);
+		if (k->wire.on)
+			kc_wire_errors(&k->wire, b);
 		return true;
 	}
 	buf_reset(&k->why);
@@ -113,6 +120,9 @@ bool kc_record(struct kc *k, const rd_kafka_message_t *m)
 		ok = false;
 	} else if (e.vlen == 0) {
 		buf_adds(&k->why, "empty value");
+		ok = false;
+	} else if (k->wire.on && k->wire.vbad) {
+		buf_add(&k->why, k->wire.verr.p, k->wire.verr.len);
 		ok = false;
 	} else if (e.vlen > cli.max_line) {
 		buf_adds(&k->why, "value longer than --max-line");

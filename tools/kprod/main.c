@@ -11,6 +11,7 @@
 #include "exitcode.h"
 #include "kconf.h"
 #include "kprod.h"
+#include "wire.h"
 #include "lineio.h"
 #include "out.h"
 #include "sig.h"
@@ -40,7 +41,7 @@ static const char help[] =
 	"                           after SIGINT/SIGTERM (default 30s)\n"
 	"  -P                       ignored (kcat's producer mode flag)\n"
 	"Defaults: enable.idempotence=true acks=all linger.ms=10 compression snappy.\n"
-	CLI_HELP_INPUT CLI_HELP_BASE;
+	KPW_HELP CLI_HELP_INPUT CLI_HELP_BASE;
 
 enum { OPT_TS_FROM = CLI_OPT_TOOL, OPT_RATE, OPT_TIMEOUT };
 
@@ -60,6 +61,7 @@ static const struct option longopts[] = {
 	{ "property", required_argument, NULL, 'X' },
 	{ "config-file", required_argument, NULL, 'F' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	KPW_LONG_OPTS,
 	CLI_LONG_INPUT,
 	CLI_LONG_BASE,
 	{ NULL, 0, NULL, 0 },
@@ -84,6 +86,7 @@ struct kprod {
 	/* state */
 	struct kp p;
 	struct kp_env env;
+	struct kp_wire wire; /* --avro */
 	struct rec r;
 	struct out out;
 	struct buf why, keybuf;
@@ -227,6 +230,10 @@ static void one_line(struct kprod *k, const struct lr *lr, const char *line, siz
 		bad(k, lr, k->why.p, line, len);
 		return;
 	}
+	if (k->wire.on && !kp_wire_encode(&k->wire, &m, &k->key_path, &k->why)) {
+		bad(k, lr, k->why.p, line, len);
+		return;
+	}
 	if (k->null_empty) {
 		if (m.val && !m.vlen)
 			m.val = NULL;
@@ -351,6 +358,8 @@ static int options(struct kprod *k, int argc, char **argv)
 				return cli_usage("--timeout: not a duration (like 30s): %s", optarg);
 			break;
 		default:
+			if (kp_wire_opt(&k->wire, c, optarg))
+				break;
 			if ((r = cli_opt(c, optarg, help)) != CLI_CONTINUE)
 				return r;
 		}
@@ -390,6 +399,7 @@ static void cleanup(struct kprod *k)
 	if (k->have_ts)
 		path_free(&k->ts_path);
 	kconf_free(&k->kc);
+	kp_wire_free(&k->wire);
 }
 
 /* What happened to every input line, said plainly; the exit status follows from it. */
@@ -423,6 +433,7 @@ int main(int argc, char **argv)
 	cli_init(argv);
 	kconf_init(&k.kc);
 	kp_env_init(&k.env);
+	kp_wire_init(&k.wire);
 	rec_init(&k.r);
 	k.partition = RD_KAFKA_PARTITION_UA;
 	k.timeout_ms = 30000;
@@ -450,6 +461,11 @@ int main(int argc, char **argv)
 		rd_kafka_conf_destroy(conf);
 		cleanup(&k);
 		return RN_EXIT_OK;
+	}
+	if ((r = kp_wire_start(&k.wire, &k.kc, k.topic, k.envelope, k.have_key)) != CLI_CONTINUE) {
+		rd_kafka_conf_destroy(conf);
+		cleanup(&k);
+		return r;
 	}
 	if (cli.reject && diag_reject_open(cli.reject) < 0) {
 		rd_kafka_conf_destroy(conf);
