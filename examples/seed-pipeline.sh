@@ -7,8 +7,8 @@
 #
 #   eventgen | kprod -t events -k user_id --timestamp-from timestamp     (traffic)
 #   kcons -G seed --meta -t events | parse -s event.avsc | enrich --table users.csv |
-#     tee >(dq-check --report | prom-push)                 data quality per minute
-#     dedup -k event_id |
+#     tee >(dq-check --report | prom-push)                 data quality per minute |
+#     dedup -k event_id --within 10m |
 #     tee >(detect -f seed-events.rules | kprod -t alerts) stateful risk scoring
 #         >(enrich --stream profiles.fifo | sink)          events with their profile
 #         >(window -s 1m | prom-push)                      events/s, active users
@@ -34,7 +34,8 @@
 # late.ndjson, lake/ (window rows and enriched events landed by sink), metrics/*.prom
 # (also pushed to the Pushgateway with -g, job seed), state/ (checkpoints), alerts.ndjson,
 # and summary.json; a report is printed at the end. Run it again with the same -d and
-# the same KAFKA_BROKERS to resume from the checkpoints and the consumer groups.
+# the same KAFKA_BROKERS to resume from the checkpoints and the consumer groups (with
+# -n 0: new history would lie behind the watermarks the checkpoints hold).
 #
 # Environment: USERS (5000), SCENARIO (brute-force,bot), BAD_FRACTION (0.005),
 # LATE_FRACTION (0.01), DUPLICATES (200), SEED (1), GROUP (seed), FLUSH (0; 1 = --flush:
@@ -126,6 +127,7 @@ pid_of() { cat "$RUN/pids/$1" 2>/dev/null; }
 # Each job (kbroker, traffic, pipeline, alert metrics) runs in a process group of its
 # own, so that Ctrl-C reaches only this script, which then stops them in order.
 KBROKER_PID=
+B=
 declare -A JOB # name -> process group id
 start_job() {
 	local name=$1
@@ -165,6 +167,7 @@ end_job() {
 	local name=$1 p
 	shift
 	[ -n "${JOB[$name]:-}" ] || return 0
+	kill -TERM "${JOB[$name]}" 2>/dev/null # the job's own shell, should it be waiting
 	for p in "$@"; do
 		p=$(pid_of "$p") && [ -n "$p" ] && kill -TERM "$p" 2>/dev/null
 	done
@@ -227,19 +230,28 @@ traffic() {
 	[ "$step" -gt 0 ] || step=1
 	stage profile-feed profile_feed "$(date -u -d "@$(((start - 3600000) / 1000))" +%Y-%m-%dT%H:%M:%SZ)" |
 		stage kprod-profiles kprod -v -b "$B" -t user_profiles -k user_id --timestamp-from timestamp &
-	# replayed at about 300 times real time (30 minutes in 6 seconds), so that the
-	# pipeline reads the partitions side by side as it would live: much faster, and one
-	# partition's batch would hold minutes of event time before the next one's
 	gen=(eventgen -n "$BACKLOG" --users "$USERS" --seed "$SEED" --start "$start" --step "${step}ms"
 		--jitter 5s --late-fraction "$LATE_FRACTION" --bad-fraction "$BAD_FRACTION")
 	[ -n "$SCENARIO" ] && gen+=(--scenario "$SCENARIO")
 	if [ "$BACKLOG" -gt 0 ]; then
-		stage eventgen-history "${gen[@]}" -v --rate "$(((BACKLOG + 5) / 6))/s" |
+		mkdir -p "$RUN/traffic"
+		stage eventgen-history "${gen[@]}" -v >"$RUN/traffic/history.ndjson"
+		# The first events go alone, and the rest only once the pipeline has read them:
+		# then it fetches every partition from the start. The rest is replayed at about
+		# 300 times real time (30 minutes in 6 seconds), so that the partitions arrive
+		# side by side as they would live. Otherwise a partition read late, or a batch
+		# holding minutes of event time, puts another's events behind the watermark.
+		head -n 60 "$RUN/traffic/history.ndjson" |
+			stage kprod-history-first kprod -v -b "$B" -t events -k user_id \
+				--timestamp-from timestamp --reject "$RUN/rejected-produce.ndjson"
+		local end=$(($(date +%s) + 30))
+		until [ "$(lag "$GROUP" events)" = 0 ] || [ "$(date +%s)" -ge "$end" ]; do sleep 0.2; done
+		tail -n +61 "$RUN/traffic/history.ndjson" |
 			stage kprod-history kprod -v -b "$B" -t events -k user_id --timestamp-from timestamp \
-				--reject "$RUN/rejected-produce.ndjson"
+				--rate "$(((BACKLOG + 5) / 6))/s" --reject "$RUN/rejected-produce.ndjson"
 		# a producer that timed out resends its last batch: duplicates for dedup
 		if [ "$DUPLICATES" -gt 0 ]; then
-			"${gen[@]}" | tail -n "$DUPLICATES" |
+			tail -n "$DUPLICATES" "$RUN/traffic/history.ndjson" |
 				stage kprod-resend kprod -v -b "$B" -t events -k user_id --timestamp-from timestamp \
 					--reject "$RUN/rejected-produce.ndjson"
 		fi
@@ -262,7 +274,7 @@ pipeline() {
 	mkfifo "$RUN/profiles.fifo" || return 1
 	stage kcons-profiles kcons -v -b "$B" -t user_profiles --from -25h >"$RUN/profiles.fifo" &
 	stage kcons kcons -v -b "$B" -G "$GROUP" -t events --meta -X auto.commit.interval.ms=1000 \
-		-X max.partition.fetch.bytes=65536 |
+		-X max.partition.fetch.bytes=16384 |
 		stage parse parse -v -s "$SCHEMA" --reject "$RUN/rejected.ndjson" |
 		stage enrich-users enrich -v --table "$USERS_CSV" --on user_id --as user |
 		tee -p >(stage dq-check dq-check -v --report --window 1m -w 1m \
@@ -271,7 +283,7 @@ pipeline() {
 			stage prom-push-dq prom-push -v "${M_DQ[@]}") |
 		stage dedup dedup -v -k event_id --within 10m -w 10m --checkpoint "$STATE/dedup.ckpt" \
 			--dupes "$RUN/duplicates.ndjson" |
-		tee -p >(stage detect-risk detect -v -f "$RULES/seed-events.rules" -w 1m --cooldown 10m \
+		tee -p >(stage detect-risk detect -v -f "$RULES/seed-events.rules" -w 10m --cooldown 10m \
 			--state-ttl 1d --late "$RUN/late-risk.ndjson" --checkpoint "$STATE/risk.ckpt" "${FLUSH_OPT[@]}" |
 			stage kprod-risk kprod -v -b "$B" -t alerts -k user_id) \
 			>(stage enrich-profiles enrich -v --stream "$RUN/profiles.fifo" --on user_id \
@@ -317,12 +329,15 @@ sum() { local s=0 x; for x in "$@"; do s=$((s + ${x:-0})); done; echo "$s"; }
 report() {
 	local produced rej_prod resent consumed failed=() n st rows files
 	kcons -b "$B" -t alerts -e -q --timeout 10s >"$RUN/alerts.ndjson" 2>>"$LOGS/report.log"
-	produced=$(sum "$(kprod_n kprod-history delivered)" "$(kprod_n kprod-live delivered)")
+	produced=$(sum "$(kprod_n kprod-history-first delivered)" "$(kprod_n kprod-history delivered)" \
+		"$(kprod_n kprod-live delivered)")
 	resent=$(kprod_n kprod-resend delivered)
-	rej_prod=$(sum "$(kprod_n kprod-history rejected)" "$(kprod_n kprod-resend rejected)" \
-		"$(kprod_n kprod-live rejected)")
+	rej_prod=$(sum "$(kprod_n kprod-history-first rejected)" "$(kprod_n kprod-history rejected)" \
+		"$(kprod_n kprod-resend rejected)" "$(kprod_n kprod-live rejected)")
 	consumed=$(sed -n 's/.*consumed \([0-9]*\),.*/\1/p' "$LOGS/kcons.log" 2>/dev/null | tail -1)
-	for n in $(ls "$RUN/pids"); do
+	for n in "$RUN"/pids/*; do
+		n=${n##*/}
+		[ "$n" = '*' ] && continue
 		st=$(cat "$RUN/status/$n" 2>/dev/null) || st=killed
 		[ "$st" = 0 ] || failed+=("$n($st)")
 	done
@@ -370,15 +385,18 @@ shutdown() { # how: drain (after -t) or now (a signal)
 	fi
 	stopping=1
 	say "stopping"
-	end_job traffic eventgen-history eventgen-live profile-feed
+	end_job traffic kprod-history-first kprod-history kprod-resend eventgen-live profile-feed
 	if [ "$1" = drain ]; then
 		drain "$GROUP" events
 	fi
 	end_job pipeline kcons kcons-profiles
 	[ "$1" = drain ] && drain "$GROUP-alerts" alerts
 	end_job alerts kcons-alerts
-	report
-	rc=$?
+	rc=1
+	if [ -n "$B" ]; then
+		report
+		rc=$?
+	fi
 	if [ -n "$KBROKER_PID" ]; then
 		kill "$KBROKER_PID" 2>/dev/null
 		wait "$KBROKER_PID" 2>/dev/null
@@ -386,6 +404,22 @@ shutdown() { # how: drain (after -t) or now (a signal)
 	exit $rc
 }
 trap 'shutdown now' INT TERM HUP
+# pause SECONDS: a sleep that a signal interrupts (bash runs traps only between commands)
+SLEEP_PID=
+pause() {
+	sleep "$1" &
+	SLEEP_PID=$!
+	wait "$SLEEP_PID"
+	SLEEP_PID=
+}
+# whatever ends this script, nothing it started stays behind
+cleanup() {
+	local j
+	[ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null
+	for j in "${!JOB[@]}"; do kill -TERM -- "-${JOB[$j]}" 2>/dev/null; done
+	[ -n "$KBROKER_PID" ] && kill "$KBROKER_PID" 2>/dev/null
+}
+trap cleanup EXIT
 
 if [ -n "${KAFKA_BROKERS:-}" ]; then
 	B=$KAFKA_BROKERS
@@ -420,14 +454,12 @@ until grep -q 'assigned: events' "$LOGS/kcons.log" 2>/dev/null; do
 		say "the pipeline did not start reading topic events; see $LOGS"
 		shutdown now
 	fi
-	sleep 0.1 &
-	wait $!
+	pause 0.1
 done
 if [ "$TRAFFIC" = 1 ]; then
 	start_job traffic traffic
-	while [ ! -e "$RUN/traffic.ready" ] && kill -0 -- "-${JOB[traffic]}" 2>/dev/null; do
-		sleep 0.1 &
-		wait $!
+	while [ ! -e "$RUN/traffic.ready" ] && group_busy "${JOB[traffic]}"; do
+		pause 0.1
 	done
 	if [ "$RATE" -gt 0 ]; then
 		say "history produced; live traffic at $RATE events/s"
@@ -435,13 +467,15 @@ if [ "$TRAFFIC" = 1 ]; then
 		say "history produced"
 	fi
 fi
-if [ -n "$DURATION" ]; then
-	sleep "$DURATION" &
-	wait $!
-	shutdown drain
-fi
-say "running; Ctrl-C to stop"
-while :; do
-	sleep 3600 &
-	wait $!
+# running: until -t's time is up or a signal; a pipeline that ends by itself (a stage
+# failed: see its log) ends the run too
+[ -n "$DURATION" ] || say "running; Ctrl-C to stop"
+end=$(($(date +%s) + ${DURATION:-0}))
+while [ -z "$DURATION" ] || [ "$(date +%s)" -lt "$end" ]; do
+	if ! group_busy "${JOB[pipeline]}"; then
+		say "the pipeline stopped by itself; see $LOGS"
+		shutdown now
+	fi
+	pause 1
 done
+shutdown drain

@@ -22,7 +22,8 @@ for s in kcons:consumed parse:in= enrich-users:matched= dq-check:events= prom-pu
 	sink-events:written= window-traffic:rows= prom-push-traffic:in= window:rows= \
 	sink-windows:written= detect-windows:alerts= kprod-alerts:delivered \
 	kcons-profiles:consumed kcons-alerts:consumed window-alerts:rows= prom-push-alerts:in= \
-	eventgen-history:wrote kprod-history:delivered kprod-resend:delivered kprod-profiles:delivered; do
+	eventgen-history:wrote kprod-history-first:delivered kprod-history:delivered \
+	kprod-resend:delivered kprod-profiles:delivered; do
 	assert_grep "${s#*:}" "$RUN/logs/${s%%:*}.log" "log of ${s%%:*}"
 	assert_eq 0 "$(cat "$RUN/status/${s%%:*}" 2>/dev/null)" "exit status of ${s%%:*}"
 done
@@ -31,11 +32,13 @@ kp() { sed -n "s/.*[ ,]$2 \([0-9][0-9]*\).*/\1/p" "$RUN/logs/$1.log" | tail -1; 
 
 # Kafka as kcat sees it: what kprod delivered
 kc_values events >"$T/topic"
-assert_eq "$(($(kp kprod-history delivered) + $(kp kprod-resend delivered)))" "$(lines "$T/topic")" \
-	"events in the topic = delivered by kprod"
-assert_eq "$(($(kp kprod-history rejected) + $(kp kprod-resend rejected)))" \
-	"$(lines "$RUN/rejected-produce.ndjson")" "kprod's rejects in rejected-produce.ndjson"
-assert_eq 20339 "$(kp kprod-history in)" "history lines: 20000 and 339 scenario events"
+assert_eq "$(($(kp kprod-history-first delivered) + $(kp kprod-history delivered) + \
+	$(kp kprod-resend delivered)))" "$(lines "$T/topic")" "events in the topic = delivered by kprod"
+assert_eq "$(($(kp kprod-history-first rejected) + $(kp kprod-history rejected) + \
+	$(kp kprod-resend rejected)))" "$(lines "$RUN/rejected-produce.ndjson")" \
+	"kprod's rejects in rejected-produce.ndjson"
+assert_eq 20339 "$(($(kp kprod-history-first in) + $(kp kprod-history in)))" \
+	"history lines: 20000 and 339 scenario events"
 assert_eq 200 "$(kp kprod-resend in)" "the resent batch"
 
 # stage by stage
@@ -109,7 +112,11 @@ assert_grep '^      suspicious: attacker_bot_1 attacker_bot_2$' "$T/out" "the re
 # metric files, as prom-push wrote them
 metric() { awk -v n="$2" '$1 == n { print $2 }' "$RUN/metrics/$1.prom"; }
 assert_eq "$(kv parse out)" "$(metric dq dq_events_total)" "dq_events_total"
-assert_eq "$(lines "$T/twice")" "$(metric dq dq_duplicate_events_total)" "dq-check counted the duplicates"
+# dq-check counts a repeat within its one-minute window: all the resent events but a few
+# late ones (1%), which count in the window the watermark is in at their arrival
+dqdup=$(metric dq dq_duplicate_events_total)
+[ "$dqdup" -le "$(lines "$T/twice")" ] && [ "$dqdup" -ge "$(($(lines "$T/twice") - 8))" ] ||
+	fail "dq-check counted $dqdup duplicates of $(lines "$T/twice")"
 assert_eq "$(($(kv window-traffic events) - $(kv window-traffic late)))" \
 	"$(metric traffic pipeline_events_processed_total)" "pipeline_events_processed_total"
 assert_eq 3 "$(metric alerts 'pipeline_alerts_total{rule="high_risk"}')" "alerts per rule: high_risk"
