@@ -176,21 +176,11 @@ bool av_schema_load(struct av_schema *a, const char *text, size_t len, struct bu
 bool av_schema_load_file(struct av_schema *a, const char *path, struct buf *err)
 {
 	struct buf text = BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "rb");
 	buf_reset(err);
-	if (!f) {
-		buf_adds(err, strerror(errno));
-		return false;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&text, chunk, n);
-	bool ok = !ferror(f);
+	bool ok = buf_read_file(&text, path);
 	if (!ok)
 		buf_adds(err, strerror(errno));
-	fclose(f);
-	if (ok)
+	else
 		ok = av_schema_load(a, text.p ? text.p : "", text.len, err);
 	buf_free(&text);
 	return ok;

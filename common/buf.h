@@ -1,6 +1,7 @@
 #ifndef RUNNEL_BUF_H
 #define RUNNEL_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -38,6 +39,9 @@ static inline void buf_addc(struct buf *b, char c)
 }
 
 static inline void buf_adds(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+/* Appends a whole file to b; false with errno set when it cannot be read. */
+bool buf_read_file(struct buf *b, const char *path);
 
 /* Allocation that reports and aborts: running out of memory is not recoverable here. */
 void *xmalloc(size_t n);

@@ -421,24 +421,12 @@ bool schema_load_avro(struct schema *s, const char *text, size_t len, struct buf
 bool schema_load_avro_file(struct schema *s, const char *path, struct buf *err)
 {
 	struct buf text = BUF_INIT;
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	if (!buf_read_file(&text, path)) {
 		buf_reset(err);
 		buf_adds(err, strerror(errno));
-		return false;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&text, chunk, n);
-	if (ferror(f)) {
-		buf_reset(err);
-		buf_adds(err, strerror(errno));
-		fclose(f);
 		buf_free(&text);
 		return false;
 	}
-	fclose(f);
 	bool ok = schema_load_avro(s, text.p ? text.p : "", text.len, err);
 	buf_free(&text);
 	return ok;

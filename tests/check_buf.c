@@ -1,4 +1,6 @@
 #include <check.h>
+#include <unistd.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +129,27 @@ START_TEST(x_alloc)
 }
 END_TEST
 
+START_TEST(read_file)
+{
+	char path[] = "/tmp/check_buf.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "abc\0def", 7), 7);
+	close(fd);
+	struct buf b = BUF_INIT;
+	buf_adds(&b, ">");
+	ck_assert(buf_read_file(&b, path)); /* appends */
+	ck_assert_uint_eq(b.len, 8);
+	ck_assert_mem_eq(b.p, ">abc\0def", 8);
+	unlink(path);
+	errno = 0;
+	ck_assert(!buf_read_file(&b, path));
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_uint_eq(b.len, 8);
+	buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("buf");
@@ -137,6 +160,7 @@ int main(void)
 	tcase_add_test(tc, exact_fit_boundary);
 	tcase_add_test(tc, printf_appends);
 	tcase_add_test(tc, x_alloc);
+	tcase_add_test(tc, read_file);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -180,25 +180,15 @@ static int csv_record(const char **pp, const char *end, struct buf *json, size_t
 static int load_csv(struct table *t, const char *path, const struct keyspec *k,
 	const struct merge *m)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf data = BUF_INIT, hdr = BUF_INIT, row = BUF_INIT, obj = BUF_INIT, why = BUF_INIT;
 	struct buf key = BUF_INIT;
-	char chunk[65536];
-	size_t n, nh = 0, nf, lineno = 1;
+	size_t nh = 0, nf, lineno = 1;
 	int rc = 0;
-	if (!f) {
+	if (!buf_read_file(&data, path)) {
 		diag_err("table %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&data, chunk, n);
-	if (ferror(f)) {
-		diag_err("table %s: %s", path, strerror(errno));
-		fclose(f);
 		buf_free(&data);
 		return -1;
 	}
-	fclose(f);
 	const char *p = data.p ? data.p : "", *end = p + data.len;
 	if (json_utf8_valid(p, data.len) != data.len) {
 		diag_err("table %s: not valid UTF-8", path);
