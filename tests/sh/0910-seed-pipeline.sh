@@ -87,8 +87,13 @@ total=$(jq -s 'map(.event_count) | add' "$T/rows")
 ontime=$((passed - $(kv window late)))
 [ "$total" -le $((5 * ontime)) ] && [ "$total" -gt $((5 * ontime - 5 * 300)) ] ||
 	fail "window counts: $total is not about 5 x $ontime"
-assert_eq 4 "$(jq -c 'select(.user_id == "attacker_bot_1" and .event_count == 150)' "$T/rows" | wc -l)" \
-	"attacker_bot_1's 150 events fill 4 sliding windows"
+# attacker_bot_1's 150 events span 74.5 s: the fullest of its sliding windows holds all
+# of them that window did not set aside as late (a Kafka partition whose first records
+# arrive after others have moved the watermark can make some late: see window(1))
+late_bot=$(grep -c '"user_id":"attacker_bot_1"' "$RUN/late.ndjson")
+assert_eq $((150 - late_bot)) \
+	"$(jq -s '[.[] | select(.user_id == "attacker_bot_1") | .event_count] | max' "$T/rows")" \
+	"attacker_bot_1's on-time events all in its fullest window"
 
 # alerts: the five attackers and nobody else, from both detections
 kc_values alerts >"$T/alerts"
